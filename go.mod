@@ -1,0 +1,3 @@
+module gcacard
+
+go 1.26
