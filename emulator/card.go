@@ -168,7 +168,8 @@ type Status struct {
 
 // Tries is a retry counter.
 type Tries struct {
-	Max, Remaining int
+	Max       int `json:"max"`
+	Remaining int `json:"remaining"`
 }
 
 // Status returns the card's lifecycle, dates and retry counters.

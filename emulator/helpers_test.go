@@ -30,9 +30,12 @@ var testManagementKey = []byte("0123456789abcdef")
 var (
 	keysOnce         sync.Once
 	testSign, testKX *rsa.PrivateKey
+	testCerts        Certificates
 )
 
-func testKeys(t testing.TB) (*rsa.PrivateKey, *rsa.PrivateKey) {
+// testKeys returns two RSA-2048 keys and certificates for them, made once
+// per test binary because key generation takes most of a second.
+func testKeys(t testing.TB) (*rsa.PrivateKey, *rsa.PrivateKey, Certificates) {
 	keysOnce.Do(func() {
 		var err error
 		if testSign, err = rsa.GenerateKey(rand.Reader, 2048); err != nil {
@@ -41,8 +44,14 @@ func testKeys(t testing.TB) (*rsa.PrivateKey, *rsa.PrivateKey) {
 		if testKX, err = rsa.GenerateKey(rand.Reader, 2048); err != nil {
 			panic(err)
 		}
+		testCerts = Certificates{
+			Root:       selfSigned(t, testSign, "root"),
+			Issuing:    selfSigned(t, testKX, "issuing"),
+			Encryption: selfSigned(t, testKX, "encryption"),
+			Signing:    selfSigned(t, testSign, "signing"),
+		}
 	})
-	return testSign, testKX
+	return testSign, testKX, testCerts
 }
 
 func selfSigned(t testing.TB, key *rsa.PrivateKey, cn string) []byte {
@@ -63,16 +72,11 @@ func selfSigned(t testing.TB, key *rsa.PrivateKey, cn string) []byte {
 // testImage returns an issued card with a user code and no PIN.
 func testImage(t testing.TB) *Image {
 	t.Helper()
-	sign, kx := testKeys(t)
+	sign, kx, certs := testKeys(t)
 	issued := taipei.DateOf(time.Now()).AddDays(-3)
 	return &Image{
-		CardNumber: testCardNumber,
-		Certificates: Certificates{
-			Root:       selfSigned(t, sign, "root"),
-			Issuing:    selfSigned(t, kx, "issuing"),
-			Encryption: selfSigned(t, kx, "encryption"),
-			Signing:    selfSigned(t, sign, "signing"),
-		},
+		CardNumber:    testCardNumber,
+		Certificates:  certs,
 		SignKey:       sign,
 		KeyXKey:       kx,
 		ManagementKey: testManagementKey,

@@ -20,3 +20,14 @@ func RedactCommand(apdu []byte) string {
 	}
 	return fmt.Sprintf("%s <redacted %d bytes>", strings.ToUpper(hex.EncodeToString(apdu[:4])), len(apdu)-4)
 }
+
+// RedactResponse formats a response APDU for a trace. The data of a
+// response to PERFORM SECURITY OPERATION or GET RESPONSE is replaced by its
+// length, since deciphered data may be a key.
+func RedactResponse(command, response []byte) string {
+	if len(command) < 2 || len(response) <= 2 || (command[1] != 0x2A && command[1] != 0xC0) {
+		return strings.ToUpper(hex.EncodeToString(response))
+	}
+	n := len(response) - 2
+	return fmt.Sprintf("<redacted %d bytes> %s", n, strings.ToUpper(hex.EncodeToString(response[n:])))
+}
