@@ -99,13 +99,23 @@ func Open(img *Image, store Store, opts Options) (*Card, error) {
 	case err != nil:
 		return nil, err
 	case st.CardNumber != img.CardNumber:
-		return nil, fmt.Errorf("card state belongs to card %s, not %s", st.CardNumber, img.CardNumber)
+		return nil, fmt.Errorf("card state %s: %w: it belongs to card %s, not %s",
+			storeName(store), ErrCorruptState, st.CardNumber, img.CardNumber)
 	case st.Dates != img.Initial.Dates:
-		return nil, fmt.Errorf("card state dates %+v differ from the image's %+v", st.Dates, img.Initial.Dates)
+		return nil, fmt.Errorf("card state %s: %w: its dates %+v differ from the image's %+v",
+			storeName(store), ErrCorruptState, st.Dates, img.Initial.Dates)
 	}
 	c.state = *st
 	c.clearVolatile()
 	return c, nil
+}
+
+// storeName names a store in errors: a FileStore by its file's path.
+func storeName(store Store) string {
+	if f, ok := store.(interface{ Path() string }); ok {
+		return f.Path()
+	}
+	return fmt.Sprintf("%T", store)
 }
 
 // newState builds the first state of a card from its image.

@@ -85,6 +85,9 @@ func handlePerformSecurityOperation(c *Card, cmd iso7816.Command, _ *cmdContext)
 	if !cmd.HasLe() || !psoLengthValid(signing, cmd.Data) {
 		return status(iso7816.SWWrongLength)
 	}
+	if !signing && cmd.Data[0] != 0x00 {
+		return status(iso7816.SWWrongData) // padding indicator
+	}
 	if c.state.Lifecycle != LifecycleActivated || !c.vol.pinVerified {
 		return status(iso7816.SWSecurityNotSatisfied)
 	}
@@ -141,9 +144,6 @@ func (c *Card) decipher(cmd iso7816.Command) iso7816.Response {
 	env := c.vol.decipherEnv
 	if !env.set {
 		return status(iso7816.SWConditionsNotSatisfied)
-	}
-	if cmd.Data[0] != 0x00 {
-		return status(iso7816.SWWrongData)
 	}
 	ciphertext := cmd.Data[1:]
 	key := c.key(env.keyRef)

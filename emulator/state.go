@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 )
 
 // Lifecycle is the card's lifecycle state, as GET DATA tag 0101 returns it.
@@ -118,14 +119,18 @@ func decodeState(b []byte) (*State, error) {
 	if err := json.Compact(&compact, f.State); err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrCorruptState, err)
 	}
-	if sum := sha256.Sum256(compact.Bytes()); fmt.Sprintf("%x", sum) != f.Checksum {
+	body := compact.Bytes()
+	if sum := sha256.Sum256(body); fmt.Sprintf("%x", sum) != f.Checksum {
 		return nil, fmt.Errorf("%w: checksum mismatch", ErrCorruptState)
 	}
 
 	var s State
-	dec := json.NewDecoder(&compact)
+	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&s); err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrCorruptState, err)
+	}
+	if err := checkRequiredFields(body); err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrCorruptState, err)
 	}
 	if err := s.validate(); err != nil {
@@ -165,6 +170,37 @@ func (s *State) validate() error {
 	}
 	if s.Lifecycle == LifecycleActivated && !s.PIN.IsSet() {
 		return errors.New("activated card without a PIN")
+	}
+	return nil
+}
+
+// requiredFields lists the fields a state file must have, by object: a
+// missing counter must not load as 0 tries.
+var requiredFields = map[string][]string{
+	"":         {"format", "cardNumber", "lifecycle", "dates", "salt", "pin", "userCode"},
+	"dates":    {"issued", "notBefore", "notAfter"},
+	"pin":      {"maxTries", "remaining"},
+	"userCode": {"maxTries", "remaining"},
+}
+
+func checkRequiredFields(body []byte) error {
+	var top map[string]json.RawMessage
+	if err := json.Unmarshal(body, &top); err != nil {
+		return err
+	}
+	for object, fields := range requiredFields {
+		obj := top
+		if object != "" {
+			obj = nil // a fresh map: Unmarshal merges into an existing one
+			if err := json.Unmarshal(top[object], &obj); err != nil {
+				return fmt.Errorf("%s: %v", object, err)
+			}
+		}
+		for _, f := range fields {
+			if _, ok := obj[f]; !ok {
+				return fmt.Errorf("field %s missing", strings.TrimPrefix(object+"."+f, "."))
+			}
+		}
 	}
 	return nil
 }

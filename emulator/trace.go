@@ -3,6 +3,7 @@ package emulator
 import (
 	"encoding/hex"
 	"fmt"
+	"gcacard/iso7816"
 	"strings"
 )
 
@@ -10,15 +11,24 @@ import (
 // or a cryptogram (LOG-02).
 var secretINS = map[byte]bool{0x20: true, 0x24: true, 0x2C: true, 0x82: true}
 
-// RedactCommand formats a command APDU in hex for a trace, with the data
-// field of VERIFY, CHANGE REFERENCE DATA, RESET RETRY COUNTER and EXTERNAL
-// AUTHENTICATE replaced by its length. Anything after the 4-byte header of
-// such a command is redacted, even when it does not parse.
+// RedactCommand formats a command APDU in hex for a trace. The data field
+// of VERIFY, CHANGE REFERENCE DATA, RESET RETRY COUNTER and EXTERNAL
+// AUTHENTICATE is replaced by its length (LOG-02). Such a command that does
+// not parse has everything after its header redacted.
 func RedactCommand(apdu []byte) string {
-	if len(apdu) <= 4 || !secretINS[apdu[1]] || len(apdu) == 5 {
+	if len(apdu) <= 5 || !secretINS[apdu[1]] {
 		return strings.ToUpper(hex.EncodeToString(apdu))
 	}
-	return fmt.Sprintf("%s <redacted %d bytes>", strings.ToUpper(hex.EncodeToString(apdu[:4])), len(apdu)-4)
+	header := strings.ToUpper(hex.EncodeToString(apdu[:4]))
+	cmd, err := iso7816.ParseCommand(apdu)
+	if err != nil {
+		return fmt.Sprintf("%s <redacted %d bytes>", header, len(apdu)-4)
+	}
+	out := fmt.Sprintf("%s Lc=%d <redacted %d bytes>", header, len(cmd.Data), len(cmd.Data))
+	if cmd.HasLe() {
+		out += fmt.Sprintf(" Ne=%d", cmd.Ne)
+	}
+	return out
 }
 
 // RedactResponse formats a response APDU for a trace. The data of a

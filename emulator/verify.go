@@ -23,13 +23,17 @@ func parseKeyRef(p2 byte) (keyRef, iso7816.StatusWord) {
 
 // attempt uses one try of ref with value: it decrements the retry counter
 // and saves it durably, and only then compares (CNT-01, CNT-02). It returns
-// 9000 on a match, 63CX on a mismatch and 6581 when the save failed.
+// 9000 on a match, 63CX on a mismatch and 6581 when the save failed, in
+// which case the security status is unchanged too.
 func (c *Card) attempt(ref keyRef, value []byte) iso7816.StatusWord {
 	next := c.state
 	next.refState(ref).Remaining--
 	if err := c.commit(&next); err != nil {
 		return iso7816.SWMemoryFailure
 	}
+	// Every command that uses a try ends with the PIN unverified unless
+	// it succeeds and says otherwise.
+	c.vol.pinVerified = false
 
 	stored := c.state.refState(ref)
 	if !stored.matches(c.state.Salt, value) {
@@ -105,7 +109,6 @@ func (c *Card) verifyPIN(data []byte) iso7816.StatusWord {
 		return sw
 	}
 
-	c.vol.pinVerified = false
 	if sw := c.attempt(refPIN, pin); sw != iso7816.SWSuccess {
 		return sw
 	}
@@ -167,7 +170,6 @@ func handleChangeReferenceData(c *Card, cmd iso7816.Command, _ *cmdContext) iso7
 		return status(sw)
 	}
 
-	c.vol.pinVerified = false
 	if sw := c.attempt(refPIN, oldPIN); sw != iso7816.SWSuccess {
 		return status(sw)
 	}
@@ -210,7 +212,6 @@ func (c *Card) resetPIN(data []byte) iso7816.StatusWord {
 		return sw
 	}
 
-	c.vol.pinVerified = false
 	if sw := c.attempt(refUserCode, userCode); sw != iso7816.SWSuccess {
 		return sw
 	}
