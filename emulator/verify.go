@@ -12,7 +12,7 @@ func (s *State) refState(ref keyRef) *RefState {
 	return &s.UserCode
 }
 
-// parseKeyRef maps P2 to a key reference, or answers 6A88 (REF-06).
+// parseKeyRef maps P2 to a key reference, or returns 6A88 (REF-06).
 func parseKeyRef(p2 byte) (keyRef, iso7816.StatusWord) {
 	switch keyRef(p2) {
 	case refPIN, refUserCode:
@@ -31,8 +31,8 @@ func (c *Card) attempt(ref keyRef, value []byte) iso7816.StatusWord {
 	if err := c.commit(&next); err != nil {
 		return iso7816.SWMemoryFailure
 	}
-	// Every command that uses a try ends with the PIN unverified unless
-	// it succeeds and says otherwise.
+	// Every command that uses a try leaves the PIN unverified, unless it
+	// succeeds and sets the status again.
 	c.vol.pinVerified = false
 
 	stored := c.state.refState(ref)
@@ -86,7 +86,7 @@ func handleVerify(c *Card, cmd iso7816.Command, _ *cmdContext) iso7816.Response 
 	return status(c.verifyPIN(cmd.Data))
 }
 
-// query answers the no-data form of VERIFY without using a try (VER-02).
+// query handles the no-data form of VERIFY, which uses no try (VER-02).
 func (c *Card) query(ref keyRef) iso7816.StatusWord {
 	if sw := c.blockedOrUnset(ref); sw != iso7816.SWSuccess {
 		return sw

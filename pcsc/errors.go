@@ -1,0 +1,40 @@
+package pcsc
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/ebfe/scard"
+)
+
+// PC/SC errors that callers tell apart.
+var (
+	ErrNoService     = scard.ErrNoService          // pcscd is not running
+	ErrNoReaders     = scard.ErrNoReadersAvailable // no reader is attached
+	ErrNoCard        = scard.ErrNoSmartcard        // the reader is empty
+	ErrRemoved       = scard.ErrRemovedCard        // the card was removed
+	ErrReset         = scard.ErrResetCard          // another program reset the card
+	ErrSharing       = scard.ErrSharingViolation   // another program holds the card exclusively
+	ErrTimeout       = scard.ErrTimeout
+	ErrCancelled     = scard.ErrCancelled
+	ErrUnknownReader = scard.ErrUnknownReader
+)
+
+// ErrEmptyCommand is returned for an empty command APDU, which ebfe/scard
+// would panic on.
+var ErrEmptyCommand = errors.New("empty command APDU")
+
+// ErrProtocol is returned when a connection uses neither T=0 nor T=1.
+var ErrProtocol = errors.New("card connection uses neither T=0 nor T=1")
+
+// wrap names the PC/SC call that failed, keeping the scard.Error for
+// errors.Is. pcscd that vanished shows as ErrNoService.
+func wrap(call string, err error) error {
+	if err == nil {
+		return nil
+	}
+	if errors.Is(err, scard.ErrServiceStopped) {
+		err = ErrNoService
+	}
+	return fmt.Errorf("%s: %w", call, err)
+}
