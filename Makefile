@@ -6,7 +6,8 @@ FUZZTIME ?= 30s
 all: build
 
 # Installs the Debian packages (pcscd, libpcsclite-dev, pkg-config,
-# vsmartcard-vpcd) when missing, and checks for Go 1.26 or later.
+# vsmartcard-vpcd, pcsc-tools, opensc) when missing, and checks for Go 1.26
+# or later.
 deps:
 	bash scripts/deps.sh
 
@@ -20,9 +21,12 @@ build:
 		echo "build: no commands under cmd/ yet, so bin/ stays empty"; \
 	fi
 
+# Vets every package, then runs the tests with pcscd running: the stack
+# tests serve cards into its vpcd readers. scripts/with-pcscd.sh starts
+# pcscd when it is not running, which needs root.
 test: deps
 	go vet ./...
-	go test -count=1 ./...
+	bash scripts/with-pcscd.sh go test -count=1 ./...
 
 fuzz:
 	FUZZTIME=$(FUZZTIME) bash scripts/fuzz.sh

@@ -7,8 +7,10 @@ set -euo pipefail
 
 # pcscd and libpcsclite-dev are the PC/SC daemon and its client library,
 # pkg-config finds that library for cgo, and vsmartcard-vpcd is the pcscd
-# reader driver that the vpcd bridge connects to.
-packages=(pcscd libpcsclite-dev pkg-config vsmartcard-vpcd)
+# reader driver that the vpcd bridge connects to. pcsc-tools (pcsc_scan)
+# and opensc (opensc-tool) are PC/SC clients that the tests run against
+# the served card.
+packages=(pcscd libpcsclite-dev pkg-config vsmartcard-vpcd pcsc-tools opensc)
 min_go_major=1
 min_go_minor=26
 
