@@ -20,7 +20,20 @@ type Options struct {
 	// Rand is the source of challenges and salts. It defaults to
 	// crypto/rand.Reader.
 	Rand io.Reader
+	// Defect, when not empty, makes the card break one rule of its profile
+	// on purpose, so that the conformance harness can show that it catches
+	// the break. It is one of the Defect constants.
+	Defect string
 }
+
+// Deliberate defects for Options.Defect. No real card has them.
+const (
+	// DefectNoUserCodeDecrement compares the user code without using a
+	// try (breaks CNT-01 and ACT-02).
+	DefectNoUserCodeDecrement = "no-usercode-decrement"
+	// DefectShortPIN accepts a 5-character PIN (breaks REF-01 and REF-03).
+	DefectShortPIN = "accept-5-char-pin"
+)
 
 // Card is a virtual GCA card. It is safe for concurrent use: commands,
 // resets and power-offs are serialised (GEN-07).
@@ -32,6 +45,8 @@ type Card struct {
 	store Store
 	log   *slog.Logger
 	rand  io.Reader
+
+	defect string
 
 	// state is the last state saved to the store.
 	state State
@@ -72,7 +87,12 @@ func Open(img *Image, store Store, opts Options) (*Card, error) {
 	if err := img.Validate(); err != nil {
 		return nil, fmt.Errorf("invalid card image: %w", err)
 	}
-	c := &Card{img: *img, store: store, log: opts.Logger, rand: opts.Rand}
+	switch opts.Defect {
+	case "", DefectNoUserCodeDecrement, DefectShortPIN:
+	default:
+		return nil, fmt.Errorf("unknown defect %q: want %s or %s", opts.Defect, DefectNoUserCodeDecrement, DefectShortPIN)
+	}
+	c := &Card{img: *img, store: store, log: opts.Logger, rand: opts.Rand, defect: opts.Defect}
 	if c.log == nil {
 		c.log = slog.Default()
 	}

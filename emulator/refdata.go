@@ -68,6 +68,20 @@ func parseBlock(ref keyRef, block []byte) ([]byte, error) {
 	return value, nil
 }
 
+// parseBlock is parseBlock with the card's deliberate defect, if any.
+func (c *Card) parseBlock(ref keyRef, block []byte) ([]byte, error) {
+	value, err := parseBlock(ref, block)
+	if err == nil || ref != refPIN || c.defect != DefectShortPIN || len(block) != BlockSize {
+		return value, err
+	}
+	for i, b := range block {
+		if (i < 5 && !isAlnum(b)) || (i >= 5 && b != padByte) {
+			return value, err
+		}
+	}
+	return block[:5], nil
+}
+
 // validateValue checks the length and character set of a reference datum.
 func validateValue(ref keyRef, value []byte) error {
 	minLen, maxLen := ref.lengthRange()

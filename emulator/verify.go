@@ -27,7 +27,9 @@ func parseKeyRef(p2 byte) (keyRef, iso7816.StatusWord) {
 // which case the security status is unchanged too.
 func (c *Card) attempt(ref keyRef, value []byte) iso7816.StatusWord {
 	next := c.state
-	next.refState(ref).Remaining--
+	if !(ref == refUserCode && c.defect == DefectNoUserCodeDecrement) {
+		next.refState(ref).Remaining--
+	}
 	if err := c.commit(&next); err != nil {
 		return iso7816.SWMemoryFailure
 	}
@@ -101,7 +103,7 @@ func (c *Card) verifyPIN(data []byte) iso7816.StatusWord {
 	if len(data) != BlockSize {
 		return iso7816.SWWrongLength
 	}
-	pin, err := parseBlock(refPIN, data)
+	pin, err := c.parseBlock(refPIN, data)
 	if err != nil {
 		return iso7816.SWWrongData
 	}
@@ -133,15 +135,15 @@ func (c *Card) restore(ref keyRef) iso7816.StatusWord {
 
 // parseTwoBlocks splits a 20-byte data field into two values, checked
 // against firstRef and secondRef (REF-02, REF-03).
-func parseTwoBlocks(data []byte, firstRef, secondRef keyRef) (first, second []byte, sw iso7816.StatusWord) {
+func (c *Card) parseTwoBlocks(data []byte, firstRef, secondRef keyRef) (first, second []byte, sw iso7816.StatusWord) {
 	if len(data) != 2*BlockSize {
 		return nil, nil, iso7816.SWWrongLength
 	}
-	first, err := parseBlock(firstRef, data[:BlockSize])
+	first, err := c.parseBlock(firstRef, data[:BlockSize])
 	if err != nil {
 		return nil, nil, iso7816.SWWrongData
 	}
-	second, err = parseBlock(secondRef, data[BlockSize:])
+	second, err = c.parseBlock(secondRef, data[BlockSize:])
 	if err != nil {
 		return nil, nil, iso7816.SWWrongData
 	}
@@ -162,7 +164,7 @@ func handleChangeReferenceData(c *Card, cmd iso7816.Command, _ *cmdContext) iso7
 		return status(iso7816.SWIncorrectP1P2)
 	}
 
-	oldPIN, newPIN, sw := parseTwoBlocks(cmd.Data, refPIN, refPIN)
+	oldPIN, newPIN, sw := c.parseTwoBlocks(cmd.Data, refPIN, refPIN)
 	if sw != iso7816.SWSuccess {
 		return status(sw)
 	}
@@ -204,7 +206,7 @@ func handleResetRetryCounter(c *Card, cmd iso7816.Command, _ *cmdContext) iso781
 // resetPIN checks the user code and sets a new PIN: activation on an
 // issued card, unblock on an activated one.
 func (c *Card) resetPIN(data []byte) iso7816.StatusWord {
-	userCode, newPIN, sw := parseTwoBlocks(data, refUserCode, refPIN)
+	userCode, newPIN, sw := c.parseTwoBlocks(data, refUserCode, refPIN)
 	if sw != iso7816.SWSuccess {
 		return sw
 	}
@@ -242,7 +244,7 @@ func (c *Card) resetUserCode(data []byte) iso7816.StatusWord {
 	if len(data) != BlockSize {
 		return iso7816.SWWrongLength
 	}
-	userCode, err := parseBlock(refUserCode, data)
+	userCode, err := c.parseBlock(refUserCode, data)
 	if err != nil {
 		return iso7816.SWWrongData
 	}
