@@ -53,7 +53,7 @@ var (
 	ErrExpired           = errors.New("the card's certificates have expired")
 	ErrWindowPassed      = errors.New("the 90-day activation window has passed")
 	ErrPINMismatch       = errors.New("the two new PINs differ")
-	ErrStateNotSaved     = errors.New("the card could not save its state (6581): nothing was changed")
+	ErrStateNotSaved     = errors.New("the card could not save its state (6581): the operation did not complete")
 	ErrSecurityStatus    = errors.New("the card refused: security status not satisfied (6982)")
 	ErrAuthentication    = errors.New("the card-management key is wrong (6300)")
 	ErrBadSignature      = errors.New("the card's signature does not verify with its signing certificate")

@@ -1,5 +1,7 @@
 package client
 
+import "gcacard/internal/taipei"
+
 // CardStatus is the certificate status (憑證狀態) the GCA pages show.
 type CardStatus int
 
@@ -10,7 +12,7 @@ const (
 	StatusWindowPassed                         // 逾期未開卡
 	StatusUserCodeLocked                       // 用戶代碼已鎖定
 	StatusNotActivated                         // 未開卡
-	StatusPINLocked                            // PIN 已鎖定
+	StatusPINLocked                            // PIN碼已鎖定
 	StatusValid                                // 有效
 )
 
@@ -60,6 +62,6 @@ func (c *Client) WindowPassed(info *Info) bool {
 }
 
 // ActivationDeadline returns the last day activation is allowed.
-func ActivationDeadline(info *Info) string {
-	return info.Issued.AddDays(ActivationWindowDays).String()
+func ActivationDeadline(info *Info) taipei.Date {
+	return info.Issued.AddDays(ActivationWindowDays)
 }

@@ -152,7 +152,7 @@ func TestActivationDeadline(t *testing.T) {
 		t.Fatalf("Info: %v", err)
 	}
 
-	want := info.Issued.AddDays(90).String()
+	want := info.Issued.AddDays(90)
 	if got := client.ActivationDeadline(info); got != want {
 		t.Errorf("ActivationDeadline = %s, want %s (issue date %s plus 90 days)", got, want, info.Issued)
 	}

@@ -38,3 +38,10 @@ func wrap(call string, err error) error {
 	}
 	return fmt.Errorf("%s: %w", call, err)
 }
+
+// IsPCSCError reports whether err comes from a PC/SC call or from this
+// package's guards.
+func IsPCSCError(err error) bool {
+	var scardErr scard.Error
+	return errors.As(err, &scardErr) || errors.Is(err, ErrEmptyCommand) || errors.Is(err, ErrProtocol)
+}
