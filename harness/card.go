@@ -44,7 +44,7 @@ type Card struct {
 
 	h     *Harness
 	mu    sync.Mutex
-	conns []*pcsc.Card
+	conns []connection
 	raw   *pcsc.Card
 
 	// Virtual cards only.
@@ -199,6 +199,12 @@ func readSecretsFile(path string) (Secrets, error) {
 	return s, nil
 }
 
+// connection is a PC/SC connection with its own context.
+type connection struct {
+	ctx  *pcsc.Context
+	card *pcsc.Card
+}
+
 // Connect opens a new shared PC/SC connection to the card, closed by Close.
 func (c *Card) Connect() (*pcsc.Card, error) {
 	pc, err := pcsc.Establish()
@@ -211,7 +217,7 @@ func (c *Card) Connect() (*pcsc.Card, error) {
 		return nil, err
 	}
 	c.mu.Lock()
-	c.conns = append(c.conns, conn)
+	c.conns = append(c.conns, connection{ctx: pc, card: conn})
 	c.mu.Unlock()
 	return conn, nil
 }
@@ -258,7 +264,8 @@ func (c *Card) Disconnect() {
 	c.conns, c.raw = nil, nil
 	c.mu.Unlock()
 	for _, conn := range conns {
-		conn.Disconnect()
+		conn.card.Disconnect()
+		conn.ctx.Release()
 	}
 }
 

@@ -21,7 +21,7 @@ func (c *Card) Remove(ctx context.Context) error {
 	return err
 }
 
-// Insert puts the card back and waits until pcscd sees it.
+// Insert puts the card back and waits until pcscd reports it present.
 func (c *Card) Insert(ctx context.Context) error {
 	if !c.Virtual() {
 		return errNotVirtual
