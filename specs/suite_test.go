@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"os"
+	"path/filepath"
 	"slices"
 	"testing"
 
@@ -44,6 +46,10 @@ func setUp(startPCSCD bool) {
 	var err error
 	cfg, err = harness.ConfigFromEnv()
 	Expect(err).NotTo(HaveOccurred())
+	if os.Getenv(harness.EnvReportDir) == "" {
+		// The suite runs in specs/; the reports belong at the top.
+		cfg.ReportDir = filepath.Join("..", "reports")
+	}
 	log := slog.New(slog.NewTextHandler(GinkgoWriter, nil))
 	h, err = harness.New(cfg, log, startPCSCD)
 	Expect(err).NotTo(HaveOccurred(), "the PC/SC stack is not ready")
