@@ -106,7 +106,7 @@ func classify(err error) (string, renderer) {
 	if code, render, ok := classifyPCSC(err); ok {
 		return code, render
 	}
-	return "failure", text(OtherError, err.Error())
+	return "failure", text(OtherError, errorText(err))
 }
 
 // stateErrors maps the client's error values to codes and texts.
@@ -208,7 +208,7 @@ func classifyPCSC(err error) (string, renderer, bool) {
 		}
 	}
 	if pcsc.IsPCSCError(err) {
-		return "pcsc-failure", text(PCSCFailure, err.Error()), true
+		return "pcsc-failure", text(PCSCFailure, errorText(err)), true
 	}
 	return "", nil, false
 }
@@ -275,7 +275,7 @@ func (p *Printer) interrupted(op Operation, cause Key, err error) string {
 	name, secret := p.operation(op)
 	first := p.Sprintf(cause, name)
 	if cause == InterruptedPCSC {
-		first = p.Sprintf(cause, name, err.Error())
+		first = p.Sprintf(cause, name, errorText(err))
 	}
 	sentences := []string{first, p.Sprintf(InterruptedUncertain, name)}
 	if secret != "" {
@@ -313,4 +313,11 @@ func joinSentences(p *Printer, sentences ...string) string {
 		separator = " "
 	}
 	return strings.Join(nonEmpty, separator)
+}
+
+// errorText returns err's message without its closing full stop, so that a
+// message that embeds it does not end a sentence twice (scard's texts end
+// with ".").
+func errorText(err error) string {
+	return strings.TrimRight(err.Error(), ".。 ")
 }

@@ -19,7 +19,8 @@ import (
 const StopTimeout = 10 * time.Second
 
 // build is the gcacard binary that BuildGcacard built for this test
-// binary, shared by all its tests.
+// binary, shared by all its tests. Its mutex also guards gcaBuild, and dir
+// is the temporary folder of both binaries.
 var build struct {
 	sync.Mutex
 	mainCalled bool
@@ -28,8 +29,8 @@ var build struct {
 	err        error
 }
 
-// Main runs the tests of a package that calls BuildGcacard and then removes
-// the binary. Call it from TestMain:
+// Main runs the tests of a package that calls BuildGcacard or BuildGca and
+// then removes the binaries. Call it from TestMain:
 //
 //	func TestMain(m *testing.M) { stacktest.Main(m) }
 func Main(m *testing.M) {
@@ -58,7 +59,7 @@ func BuildGcacard(t testing.TB) string {
 		t.Fatal("BuildGcacard needs stacktest.Main: add `func TestMain(m *testing.M) { stacktest.Main(m) }` to the package's tests")
 	}
 	if build.path == "" && build.err == nil {
-		build.path, build.err = buildGcacard()
+		build.path, build.err = buildCommand("gcacard")
 	}
 	if build.err != nil {
 		t.Fatal(build.err)
@@ -66,22 +67,27 @@ func BuildGcacard(t testing.TB) string {
 	return build.path
 }
 
-func buildGcacard() (string, error) {
-	dir, err := os.MkdirTemp("", "gcacard-stacktest-")
-	if err != nil {
-		return "", fmt.Errorf("building gcacard: %w", err)
+// buildCommand builds the command gcacard/cmd/NAME into build.dir, which
+// it creates on first use, and returns the binary's path. The caller holds
+// build's lock.
+func buildCommand(name string) (string, error) {
+	if build.dir == "" {
+		dir, err := os.MkdirTemp("", "gcacard-stacktest-")
+		if err != nil {
+			return "", fmt.Errorf("building %s: %w", name, err)
+		}
+		build.dir = dir
 	}
-	build.dir = dir
-	path := filepath.Join(dir, "gcacard")
+	path := filepath.Join(build.dir, name)
 
 	// go test puts its own toolchain first in PATH. The import path works
 	// from any package folder inside the module.
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, "go", "build", "-o", path, "gcacard/cmd/gcacard")
+	cmd := exec.CommandContext(ctx, "go", "build", "-o", path, "gcacard/cmd/"+name)
 	output, err := cmd.CombinedOutput()
 	if err != nil {
-		return "", fmt.Errorf("go build gcacard/cmd/gcacard failed: %v\n%s", err, output)
+		return "", fmt.Errorf("go build gcacard/cmd/%s failed: %v\n%s", name, err, output)
 	}
 	return path, nil
 }
