@@ -19,7 +19,6 @@ import (
 	"gcacard/fixtures"
 	"gcacard/iso7816"
 	"gcacard/pcsc"
-	"gcacard/vpcd"
 )
 
 // Secrets are a card's reference data as the spec needs them. A field is
@@ -48,19 +47,18 @@ type Card struct {
 	raw   *pcsc.Card
 
 	// Virtual cards only.
-	lock     *slotLock
+	rd       *reader
 	stateDir string
-	slot     *vpcd.Slot
 	emu      *emulator.Card
-	cancel   context.CancelFunc
-	done     chan struct{}
 }
 
 // Virtual reports whether the card is an emulator card of this run.
 func (c *Card) Virtual() bool { return c.Profile != nil }
 
-// VirtualCard makes a fresh card from a fixture profile and inserts it in
-// a free vpcd slot.
+// VirtualCard makes a fresh card from a fixture profile and puts it in a
+// vpcd slot: in a slot this process already holds when the card there has
+// the same ATR, by swapping the card behind the live connection, and
+// otherwise by inserting it into a newly locked slot.
 func (h *Harness) VirtualCard(ctx context.Context, profile string) (*Card, error) {
 	if h.Config.Target != TargetVirtual {
 		return nil, fmt.Errorf("virtual card %s requested on the %s target", profile, h.Config.Target)
@@ -69,34 +67,41 @@ func (h *Harness) VirtualCard(ctx context.Context, profile string) (*Card, error
 	if err != nil {
 		return nil, err
 	}
-
-	waitCtx, cancel := context.WithTimeout(ctx, SlotWaitTimeout)
-	defer cancel()
-	lock, err := acquireSlot(waitCtx, h.Config.Slots)
-	if err != nil {
-		return nil, err
-	}
 	dir, err := os.MkdirTemp("", "gcacard-harness-")
 	if err != nil {
-		lock.release()
 		return nil, err
 	}
-
-	c := &Card{Reader: ReaderName(lock.slot), CardNumber: p.CardNumber, Profile: p, Rec: &Recorder{}, h: h, lock: lock, stateDir: dir}
-	if err := c.startEmulator(ctx); err != nil {
-		c.cleanupVirtual()
+	c := &Card{CardNumber: p.CardNumber, Profile: p, Rec: &Recorder{}, h: h, stateDir: dir}
+	if err := c.openEmulator(); err != nil {
+		os.RemoveAll(dir)
 		return nil, err
 	}
 	if c.Secrets, err = fixtureSecrets(p, c.emu); err != nil {
-		c.Close("")
+		os.RemoveAll(dir)
 		return nil, err
 	}
+
+	if c.rd, err = h.takeReader(ctx); err != nil {
+		os.RemoveAll(dir)
+		return nil, err
+	}
+	c.Reader = c.rd.name
+	if !c.rd.swap(ctx, c.emu) {
+		if err := c.rd.remove(ctx); err != nil {
+			c.Close("")
+			return nil, err
+		}
+		if err := c.rd.insert(ctx, c.emu); err != nil {
+			c.Close("")
+			return nil, err
+		}
+	}
+	c.ATR = c.rd.atr
 	return c, nil
 }
 
-// startEmulator opens the card from its state folder and serves it in its
-// slot until the card is closed or restarted.
-func (c *Card) startEmulator(ctx context.Context) error {
+// openEmulator opens the card from its state folder.
+func (c *Card) openEmulator() error {
 	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
 	emu, err := fixtures.OpenCard(c.Profile, emulator.FileStore{Dir: c.stateDir}, time.Now(),
 		emulator.Options{Logger: quiet, Defect: c.h.Config.Defect})
@@ -104,41 +109,12 @@ func (c *Card) startEmulator(ctx context.Context) error {
 		return err
 	}
 	c.emu = emu
-	c.slot = &vpcd.Slot{Card: emu, Addr: vpcd.SlotAddr(c.lock.slot), Logger: quiet, FirstConnectTimeout: PresenceTimeout}
-
-	runCtx, cancel := context.WithCancel(context.Background())
-	c.cancel, c.done = cancel, make(chan struct{})
-	errs := make(chan error, 1)
-	go func() {
-		defer close(c.done)
-		errs <- c.slot.Run(runCtx)
-	}()
-
-	r, err := waitReader(ctx, c.Reader, true)
-	if err != nil {
-		select {
-		case runErr := <-errs:
-			err = errors.Join(err, runErr)
-		default:
-		}
-		return err
-	}
-	c.ATR = r.ATR
 	return nil
 }
 
-// stopEmulator takes the card out of its reader and waits until pcscd sees
-// it gone.
-func (c *Card) stopEmulator(ctx context.Context) error {
-	if c.cancel == nil {
-		return nil
-	}
-	c.cancel()
-	<-c.done
-	c.cancel = nil
-	_, err := waitReader(ctx, c.Reader, false)
-	return err
-}
+// StateDir returns the folder of a virtual card's state file, empty for a
+// physical card.
+func (c *Card) StateDir() string { return c.stateDir }
 
 // fixtureSecrets returns the secrets of a fixture card.
 func fixtureSecrets(p *fixtures.Profile, emu *emulator.Card) (Secrets, error) {
@@ -269,14 +245,14 @@ func (c *Card) Disconnect() {
 	}
 }
 
-// Close disconnects, takes a virtual card out of its reader, frees its
-// slot and writes the APDU record of spec, when spec is not empty.
+// Close disconnects and writes the APDU record of spec, when spec is not
+// empty. A virtual card's slot stays with this process for its next card
+// while the card is in it; a slot left empty is unlocked.
 func (c *Card) Close(spec string) error {
 	c.Disconnect()
 	var err error
 	if c.Virtual() {
-		err = c.stopEmulator(context.Background())
-		c.cleanupVirtual()
+		err = c.closeVirtual()
 	}
 	if spec != "" {
 		err = errors.Join(err, c.writeRecord(spec))
@@ -284,14 +260,20 @@ func (c *Card) Close(spec string) error {
 	return err
 }
 
-func (c *Card) cleanupVirtual() {
-	if c.stateDir != "" {
-		os.RemoveAll(c.stateDir)
+func (c *Card) closeVirtual() error {
+	defer os.RemoveAll(c.stateDir)
+	if c.rd == nil {
+		return nil
 	}
-	if c.lock != nil {
-		c.lock.release()
-		c.lock = nil
+	rd := c.rd
+	c.rd = nil
+	if rd.slot != nil && rd.slot.Connected() {
+		c.h.returnReader(rd)
+		return nil
 	}
+	err := rd.remove(context.Background())
+	rd.lock.release()
+	return err
 }
 
 func (c *Card) writeRecord(spec string) error {

@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync"
 	"time"
 
 	"gcacard/pcsc"
@@ -26,6 +27,9 @@ type Harness struct {
 	Config Config
 	log    *slog.Logger
 	stop   func()
+
+	mu   sync.Mutex
+	idle []*reader
 }
 
 // New checks the stack and, when the run is root and no pcscd runs,
@@ -51,8 +55,12 @@ func New(cfg Config, log *slog.Logger, startPCSCD bool) (*Harness, error) {
 	return h, nil
 }
 
-// Close stops the pcscd that New started, if any.
-func (h *Harness) Close() { h.stop() }
+// Close empties and unlocks the slots this process holds and stops the
+// pcscd that New started, if any.
+func (h *Harness) Close() {
+	h.releaseReaders()
+	h.stop()
+}
 
 // ReaderName returns the PC/SC name of a vpcd slot's reader, such as
 // "Virtual PCD 00 00": pcsc-lite names a reader by its friendly name, the

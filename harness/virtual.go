@@ -16,7 +16,7 @@ func (c *Card) Remove(ctx context.Context) error {
 	if !c.Virtual() {
 		return errNotVirtual
 	}
-	c.slot.Remove()
+	c.rd.slot.Remove()
 	_, err := waitReader(ctx, c.Reader, false)
 	return err
 }
@@ -26,9 +26,11 @@ func (c *Card) Insert(ctx context.Context) error {
 	if !c.Virtual() {
 		return errNotVirtual
 	}
-	c.slot.Insert()
-	_, err := waitReader(ctx, c.Reader, true)
-	return err
+	c.rd.slot.Insert()
+	if _, err := waitReader(ctx, c.Reader, true); err != nil {
+		return err
+	}
+	return waitReady(ctx, c.Reader)
 }
 
 // PowerCycle removes and re-inserts the card, which powers it off and on.
@@ -46,10 +48,13 @@ func (c *Card) Restart(ctx context.Context) error {
 		return errNotVirtual
 	}
 	c.Disconnect()
-	if err := c.stopEmulator(ctx); err != nil {
+	if err := c.rd.remove(ctx); err != nil {
 		return err
 	}
-	return c.startEmulator(ctx)
+	if err := c.openEmulator(); err != nil {
+		return err
+	}
+	return c.rd.insert(ctx, c.emu)
 }
 
 // Emulator returns the virtual card's emulator, for checks of its saved

@@ -220,6 +220,26 @@ func (s *Slot) isRemoved() bool {
 	return s.removed
 }
 
+// card returns the card being served.
+func (s *Slot) card() Card {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.Card
+}
+
+// SwapCard replaces the card behind a connected reader without a removal,
+// as if another card with the same ATR had been inserted between two
+// commands. The new card starts with a clear security status, as after
+// power-on. The harness uses it to give
+// each spec a fresh card without waiting for pcscd to notice a removal
+// and an insertion.
+func (s *Slot) SwapCard(c Card) {
+	c.PowerOff()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.Card = c
+}
+
 // Remove takes the card out of the reader: it closes the connection to
 // vpcd and keeps it closed until Insert.
 func (s *Slot) Remove() {
@@ -295,7 +315,7 @@ func (s *Slot) serve(ctx context.Context, conn net.Conn, log *slog.Logger) {
 		return
 	}
 	defer s.clearConn()
-	defer s.Card.PowerOff()
+	defer func() { s.card().PowerOff() }()
 
 	var in io.Reader = conn
 	if tcp, ok := conn.(*net.TCPConn); ok {
@@ -341,7 +361,7 @@ func (s *Slot) logReadError(ctx context.Context, log *slog.Logger, err error) {
 // handle answers one frame's payload.
 func (s *Slot) handle(w io.Writer, payload []byte, log *slog.Logger) error {
 	if len(payload) > 1 {
-		resp := s.Card.Transmit(payload)
+		resp := s.card().Transmit(payload)
 		if s.Trace != nil {
 			s.Trace(payload, resp)
 		}
@@ -351,15 +371,15 @@ func (s *Slot) handle(w io.Writer, payload []byte, log *slog.Logger) error {
 	switch payload[0] {
 	case ControlPowerOff:
 		log.Debug("power off")
-		s.Card.PowerOff()
+		s.card().PowerOff()
 	case ControlPowerOn:
 		log.Debug("power on")
-		s.Card.Reset()
+		s.card().Reset()
 	case ControlReset:
 		log.Debug("reset")
-		s.Card.Reset()
+		s.card().Reset()
 	case ControlGetATR:
-		return WriteFrame(w, s.Card.ATR())
+		return WriteFrame(w, s.card().ATR())
 	default:
 		log.Warn("ignoring an unknown control message from vpcd", "control", payload[0])
 	}
