@@ -98,16 +98,16 @@ func fcpFileID(fcp []byte) int {
 	return int(fcp[7])<<8 | int(fcp[8])
 }
 
-// GEN-01: the ATR is 3B 8A 80 01, the historical bytes "gcacard/v1" and TCK.
+// GEN-01: the ATR is 3B 8A 01, the historical bytes "gcacard/v1" and TCK.
 func TestATRDefault(t *testing.T) {
 	c, _ := newTestCard(t)
 	atr := c.ATR()
 
-	want := mustHex(t, "3B 8A 80 01 67 63 61 63 61 72 64 2F 76 31 12")
+	want := mustHex(t, "3B 8A 01 67 63 61 63 61 72 64 2F 76 31 92")
 	if !bytes.Equal(atr, want) {
 		t.Fatalf("ATR %X, want %X", atr, want)
 	}
-	if got := string(atr[4:14]); got != "gcacard/v1" {
+	if got := string(atr[3:13]); got != "gcacard/v1" {
 		t.Errorf("historical bytes %q, want %q", got, "gcacard/v1")
 	}
 

@@ -19,12 +19,13 @@ const (
 	CertFileSize         = CertOffsetSigning + CertSlotSize
 )
 
-// DefaultATR is the card's own ATR (GEN-01): T=1 only, with the historical
-// bytes "gcacard/v1" and the check byte TCK.
+// DefaultATR is the card's own ATR (GEN-01): T0 says TD1 and 10
+// historical bytes follow, TD1 01 offers T=1 and nothing else, then the
+// historical bytes "gcacard/v1" and the check byte TCK.
 var DefaultATR = []byte{
-	0x3B, 0x8A, 0x80, 0x01,
+	0x3B, 0x8A, 0x01,
 	'g', 'c', 'a', 'c', 'a', 'r', 'd', '/', 'v', '1',
-	0x12,
+	0x92,
 }
 
 // ProfileVersion is the content of EF 0905 for version 1 of the profile.

@@ -212,6 +212,9 @@ func (c *Card) Client(opts ...client.Option) (*client.Client, error) {
 // Transmit sends a raw command APDU on the card's raw connection and
 // records the exchange.
 func (c *Card) Transmit(command []byte) (iso7816.Response, error) {
+	if c.Virtual() && len(command) == 1 {
+		return iso7816.Response{}, errors.New("a 1-byte command cannot reach a virtual card: vpcd reads every 1-byte frame as a power or reset message")
+	}
 	c.mu.Lock()
 	raw := c.raw
 	c.mu.Unlock()

@@ -29,7 +29,7 @@ type reader struct {
 const readyTimeout = 3 * time.Second
 
 // insert serves card in the reader's slot and waits until pcscd reports it
-// and the card answers a SELECT.
+// and the card answers.
 func (r *reader) insert(ctx context.Context, card vpcd.Card) error {
 	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
 	r.slot = &vpcd.Slot{Card: card, Addr: vpcd.SlotAddr(r.lock.slot), Logger: quiet, FirstConnectTimeout: PresenceTimeout}
@@ -79,15 +79,16 @@ func (r *reader) remove(ctx context.Context) error {
 	return err
 }
 
-// waitReady sends SELECT MF until the card in reader answers 9000. Right
-// after an insertion pcscd may report the card before the first command
-// gets through; waiting here keeps that out of the specs.
+// waitReady sends GET DATA of the lifecycle until the card in reader
+// answers 9000. Right after an insertion pcscd may report the card before
+// the first command gets through; waiting here keeps that out of the
+// specs. GET DATA leaves the current file as power-on set it.
 func waitReady(ctx context.Context, name string) error {
 	ctx, cancel := context.WithTimeout(ctx, readyTimeout)
 	defer cancel()
 	var last error
 	for {
-		if last = selectMF(name); last == nil {
+		if last = probe(name); last == nil {
 			return nil
 		}
 		select {
@@ -98,7 +99,7 @@ func waitReady(ctx context.Context, name string) error {
 	}
 }
 
-func selectMF(name string) error {
+func probe(name string) error {
 	pc, err := pcsc.Establish()
 	if err != nil {
 		return err
@@ -109,7 +110,7 @@ func selectMF(name string) error {
 		return err
 	}
 	defer conn.Disconnect()
-	out, err := conn.Transmit([]byte{0x00, 0xA4, 0x00, 0x0C, 0x02, 0x3F, 0x00})
+	out, err := conn.Transmit([]byte{0x00, 0xCA, 0x01, 0x01, 0x01})
 	if err != nil {
 		return err
 	}
@@ -118,7 +119,7 @@ func selectMF(name string) error {
 		return err
 	}
 	if resp.SW != iso7816.SWSuccess {
-		return fmt.Errorf("SELECT MF returned %v", resp.SW)
+		return fmt.Errorf("GET DATA returned %v", resp.SW)
 	}
 	return nil
 }

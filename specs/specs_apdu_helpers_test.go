@@ -249,6 +249,18 @@ func warmReset(card *harness.Card) {
 	card.Disconnect()
 }
 
+// powerCycle powers the card off and on through a new PC/SC connection
+// (SCardReconnect with SCARD_UNPOWER_CARD) and then closes every connection
+// of the card. Unlike Card.PowerCycle of the harness, which selects the MF
+// to check that the card is ready, it sends no command after power-on.
+func powerCycle(card *harness.Card) {
+	GinkgoHelper()
+	conn, err := card.Connect()
+	Expect(err).NotTo(HaveOccurred(), "connecting for a power cycle")
+	Expect(conn.Reconnect(pcsc.UnpowerCard)).To(Succeed(), "power cycle with SCardReconnect")
+	card.Disconnect()
+}
+
 // skipUnlessVirtual skips a spec that needs the exact data of a fixture
 // card, such as its dates or holder DN, on a physical card.
 func skipUnlessVirtual(card *harness.Card, fixture string) {

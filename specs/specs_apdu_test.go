@@ -15,8 +15,8 @@ import (
 )
 
 // profileATR is the ATR that the profile gives a card that sets no other:
-// 3B 8A 80 01, the historical bytes "gcacard/v1" and TCK.
-var profileATR = hexAPDU("3B 8A 80 01 67 63 61 63 61 72 64 2F 76 31 12")
+// 3B 8A 01, the historical bytes "gcacard/v1" and TCK.
+var profileATR = hexAPDU("3B 8A 01 67 63 61 63 61 72 64 2F 76 31 92")
 
 // atrInterface is what an ATR's interface bytes announce.
 type atrInterface struct {
@@ -121,19 +121,24 @@ var _ = Describe("ATR and transmission protocol", AreaAPDU, func() {
 		Expect(info.HasTCK).To(BeTrue(), "an ATR that offers T=1 ends with TCK")
 	})
 
-	// pcscd keeps the protocol of the first connection after power-on and
-	// rejects the other one whatever protocols the ATR lists, so the T=0
-	// connection comes first.
+	// pcscd keeps the protocol it negotiated until the card is powered
+	// off, and the harness has already talked to the card over T=1. So the
+	// spec powers the card off first, and the T=0 connection is the first
+	// one after power-on.
 	It("rejects a T=0-only PC/SC connection [GEN-02]", Virtual, func() {
 		card := useCard("valid")
 		ctx, err := scard.EstablishContext()
 		Expect(err).NotTo(HaveOccurred())
 		defer ctx.Release()
 
+		first, err := ctx.Connect(card.Reader, scard.ShareShared, scard.ProtocolAny)
+		Expect(err).NotTo(HaveOccurred(), "connecting to power the card off")
+		Expect(first.Disconnect(scard.UnpowerCard)).To(Succeed(), "disconnecting with SCARD_UNPOWER_CARD")
+
 		t0, t0Err := ctx.Connect(card.Reader, scard.ShareShared, scard.ProtocolT0)
 		if t0Err == nil {
-			// Reset so that pcscd negotiates the protocol again below.
-			t0.Disconnect(scard.ResetCard)
+			// Power off again so that pcscd negotiates the protocol below.
+			t0.Disconnect(scard.UnpowerCard)
 		}
 
 		anyProtocol, err := ctx.Connect(card.Reader, scard.ShareShared, scard.ProtocolAny)
@@ -439,17 +444,12 @@ var _ = Describe("Response chaining", AreaAPDU, func() {
 		expectHexSW(card, "00 C0 00 00 00", 0x6985)
 	})
 
-	It("drops waiting data on power-off [RSP-03] [FS-09]", Virtual, func(ctx SpecContext) {
-		card := useCard("valid")
-
-		By("a fresh card starts with the MF selected")
-		expectHexSW(card, "00 B0 00 00 00", 0x6986)
-		expectHexSW(card, "00 A4 01 0C 02 09 00", 0x9000)
+	It("drops waiting data on power-off [RSP-03] [FS-09]", PhysicalSafe, func() {
+		card := useCard("activated")
 
 		selectPath(card, "0900 0903")
 		expectHexSW(card, "00 A4 00 00 02 3F 00 04", 0x6105)
-		Expect(card.PowerCycle(ctx)).To(Succeed())
-		card.Disconnect()
+		powerCycle(card)
 
 		expectHexSW(card, "00 C0 00 00 00", 0x6985)
 		By("after power-on the MF is selected again, not EF 0903")

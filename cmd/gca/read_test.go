@@ -119,7 +119,7 @@ func TestDetectListsReaders(t *testing.T) {
 	o := h.run("", "detect")
 	o.wantCode(t, exitOK)
 	o.wantOutput(t,
-		"讀卡機：Reader 0", "卡片：有卡片", "ATR：3B 8A 80 01 67 63 61 63 61 72 64 2F 76 31 12",
+		"讀卡機：Reader 0", "卡片：有卡片", "ATR：3B 8A 01 67 63 61 63 61 72 64 2F 76 31 92",
 		"卡號：GC00000000200001", "憑證狀態：未開卡",
 		"讀卡機：Reader 1", "卡片：沒有卡片",
 		"讀卡機：Reader 2", "此卡片不是政府憑證IC卡",
@@ -141,7 +141,7 @@ func TestDetectJSON(t *testing.T) {
 	if !card.CardPresent || !card.GCACard || card.CardNumber != "GC00000000200003" || card.Status != "valid" {
 		t.Errorf("reader with card = %+v", card)
 	}
-	if card.ATR != "3B8A8001676361636172642F763112" {
+	if card.ATR != "3B8A01676361636172642F763192" {
 		t.Errorf("atr = %q", card.ATR)
 	}
 	if empty.CardPresent || empty.GCACard || empty.CardNumber != "" {

@@ -61,7 +61,7 @@ func TestServePresentAndAbsentWithin3s(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	wantATR := hexBytes(t, "3B 8A 80 01 67 63 61 63 61 72 64 2F 76 31 12")
+	wantATR := hexBytes(t, "3B 8A 01 67 63 61 63 61 72 64 2F 76 31 92")
 	if !bytes.Equal(atr, wantATR) {
 		t.Errorf("ATR = % X, want % X", atr, wantATR)
 	}
@@ -380,7 +380,7 @@ func TestPCSCScanListsCard(t *testing.T) {
 	if !strings.Contains(block, "Card inserted") {
 		t.Errorf("pcsc_scan -c does not show a card in %q:\n%s", reader, block)
 	}
-	if want := "ATR: 3B 8A 80 01 67 63 61 63 61 72 64 2F 76 31 12"; !strings.Contains(block, want) {
+	if want := "ATR: 3B 8A 01 67 63 61 63 61 72 64 2F 76 31 92"; !strings.Contains(block, want) {
 		t.Errorf("pcsc_scan -c shows no %q for %q:\n%s", want, reader, block)
 	}
 }
