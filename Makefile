@@ -1,7 +1,7 @@
 # Go fuzzing time per fuzz target, in go test -fuzztime syntax (30s, 2m, 1000x).
 FUZZTIME ?= 30s
 
-.PHONY: all deps build test fuzz fixtures clean
+.PHONY: all deps build test conformance fuzz fixtures clean
 
 all: build
 
@@ -27,6 +27,16 @@ build:
 test: deps
 	go vet ./...
 	bash scripts/with-pcscd.sh go test -count=1 ./...
+
+# Runs the Ginkgo conformance suite with pcscd running and writes
+# reports/junit.xml, reports/report.json and reports/summary.md. Without
+# GCA_READER it tests virtual cards with every spec, two at a time; with
+# GCA_READER="reader name" it runs the physical-safe specs on that reader's
+# card, and the destructive ones too when GCA_ALLOW_DESTRUCTIVE is the
+# card's number. LABEL_FILTER=expr narrows the run, such as
+# LABEL_FILTER=state. See scripts/conformance.sh.
+conformance: deps build
+	bash scripts/conformance.sh
 
 fuzz:
 	FUZZTIME=$(FUZZTIME) bash scripts/fuzz.sh

@@ -21,12 +21,12 @@ func (c *Client) exchange(cmd iso7816.Command) (iso7816.Response, error) {
 	if err != nil {
 		return iso7816.Response{}, err
 	}
+	if c.trace != nil {
+		c.trace(raw, out)
+	}
 	resp, err := iso7816.ParseResponse(out)
 	if err != nil {
 		return iso7816.Response{}, fmt.Errorf("INS %02X: %w", cmd.INS, err)
-	}
-	if c.trace != nil {
-		c.trace(raw, out)
 	}
 	return resp, nil
 }

@@ -19,7 +19,7 @@ import (
 // readers about every 400 ms.
 const (
 	PresenceTimeout = 10 * time.Second
-	SlotWaitTimeout = 3 * time.Minute
+	SlotWaitTimeout = 10 * time.Minute
 )
 
 // Harness is one run's access to the PC/SC stack.

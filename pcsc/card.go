@@ -27,6 +27,11 @@ func (k *Card) Transmit(command []byte) ([]byte, error) {
 	if err != nil {
 		return nil, wrap("SCardTransmit", err)
 	}
+	// pcscd returns success with no bytes when the card went away while
+	// the command was under way; whether the card acted on it is unknown.
+	if len(resp) == 0 {
+		return nil, wrap("SCardTransmit", ErrRemoved)
+	}
 	return resp, nil
 }
 

@@ -5,8 +5,9 @@ import . "github.com/onsi/ginkgo/v2"
 // Labels of the specs, all declared here. Every spec carries one target
 // label and one area label.
 var (
-	// Virtual specs need a fixture card of a given profile; they run on
-	// the virtual target only.
+	// Virtual specs need a fixture card of a given profile. On a physical
+	// card they run only when also labelled Destructive and allowed, and
+	// they skip unless the card is in the state they need.
 	Virtual = Label("virtual")
 	// PhysicalSafe specs neither use a try nor change the card, so they
 	// run on any card, physical ones included.

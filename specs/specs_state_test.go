@@ -397,76 +397,42 @@ var _ = Describe("Card state", AreaState, func() {
 			Expect(cl.VerifyPIN("Keep2468")).To(Succeed(), "the PIN set before the restart")
 		})
 
-		// The harness keeps a virtual card's state folder to itself, so
-		// these specs open the same fixture card in-process on a folder of
-		// their own, as the harness and gcacard serve do.
-		// NOTE: with an accessor for the harness card's state file they
-		// could damage the file of a card served through PC/SC instead.
 		Describe("state file of a virtual card", func() {
-			var (
-				profile *fixtures.Profile
-				store   emulator.FileStore
-				logs    *bytes.Buffer
-			)
-
-			BeforeEach(func() {
-				if cfg.Target != harness.TargetVirtual {
-					Skip("virtual only: these specs check the emulator's state file")
-				}
-				var err error
-				profile, err = fixtures.Load("valid")
-				Expect(err).NotTo(HaveOccurred())
-				// A folder that does not exist yet, so the card creates
-				// it with its own mode.
-				store = emulator.FileStore{Dir: filepath.Join(GinkgoT().TempDir(), "card")}
-				logs = &bytes.Buffer{}
-			})
-
-			// openCard opens the fixture card on the spec's state folder,
-			// logging at debug level into logs.
-			openCard := func() (*emulator.Card, error) {
-				logger := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-				return fixtures.OpenCard(profile, store, time.Now(), emulator.Options{Logger: logger})
+			// statePath returns the state file of the spec's virtual card.
+			statePath := func(card *harness.Card) string {
+				return filepath.Join(card.StateDir(), emulator.StateFileName)
 			}
 
-			// useAllSecrets activates the card and uses every secret it
-			// takes: both PINs, the user code and the card-management key.
-			useAllSecrets := func(emu *emulator.Card) {
-				GinkgoHelper()
-				cl := client.New(&client.InProcess{Card: emu})
-				Expect(cl.Activate(profile.UserCode.Value, "File2468")).To(Succeed())
+			It("holds salted digests, no secret in clear, and no temporary file [ST-01] [ST-02] [ST-03]", Virtual, Destructive, func() {
+				card := useCard("valid")
+				requireVirtual(card)
+				cl, err := card.Client()
+				Expect(err).NotTo(HaveOccurred())
+
+				Expect(cl.Activate(card.Secrets.UserCode, "File2468")).To(Succeed())
 				Expect(cl.ChangePIN("File2468", "File1357")).To(Succeed())
-				_, err := cl.Sign("File1357", []byte("state file"))
+				_, err = cl.Sign("File1357", []byte("state file"))
 				Expect(err).NotTo(HaveOccurred())
 				Expect(cl.VerifyPIN("000000")).NotTo(Succeed(), "VERIFY with a wrong PIN")
-				img, err := profile.Image(emu.Status().Dates)
-				Expect(err).NotTo(HaveOccurred())
-				Expect(cl.ResetUserCode(img.ManagementKey, "FileUC99")).To(Succeed())
-			}
+				Expect(cl.ResetUserCode(card.Secrets.ManagementKey, "FileUC99")).To(Succeed())
 
-			It("holds salted digests, no secret in clear, with modes 0700 and 0600 [ST-02] [ST-03] [ST-01] [LOG-01]", Virtual, func() {
-				emu, err := openCard()
-				Expect(err).NotTo(HaveOccurred())
-				useAllSecrets(emu)
-
-				raw, err := os.ReadFile(store.Path())
-				Expect(err).NotTo(HaveOccurred())
+				raw := mustRead(statePath(card))
 				secrets := map[string]string{
-					"user code":     profile.UserCode.Value,
+					"user code":     card.Secrets.UserCode,
 					"first PIN":     "File2468",
 					"changed PIN":   "File1357",
 					"new user code": "FileUC99",
 				}
 				for name, secret := range secrets {
 					Expect(leakedForms(string(raw), secret)).To(BeEmpty(), "the %s in the state file", name)
-					Expect(leakedForms(logs.String(), secret)).To(BeEmpty(), "the %s in the card's log", name)
 				}
 
 				var file struct {
 					State struct {
 						Salt []byte `json:"salt"`
 						PIN  struct {
-							Digest []byte `json:"digest"`
+							Digest    []byte `json:"digest"`
+							Remaining int    `json:"remaining"`
 						} `json:"pin"`
 						UserCode struct {
 							Digest []byte `json:"digest"`
@@ -477,15 +443,12 @@ var _ = Describe("Card state", AreaState, func() {
 				Expect(file.State.Salt).To(HaveLen(32), "salt")
 				Expect(file.State.PIN.Digest).To(HaveLen(sha256.Size), "PIN digest")
 				Expect(file.State.UserCode.Digest).To(HaveLen(sha256.Size), "user-code digest")
+				Expect(file.State.PIN.Remaining).To(Equal(2), "PIN tries left in the file after one wrong VERIFY")
 
-				dir, err := os.Stat(store.Dir)
-				Expect(err).NotTo(HaveOccurred())
-				Expect(dir.Mode().Perm()).To(Equal(os.FileMode(0o700)), "state folder mode")
-				fi, err := os.Stat(store.Path())
+				fi, err := os.Stat(statePath(card))
 				Expect(err).NotTo(HaveOccurred())
 				Expect(fi.Mode().Perm()).To(Equal(os.FileMode(0o600)), "state file mode")
-
-				entries, err := os.ReadDir(store.Dir)
+				entries, err := os.ReadDir(card.StateDir())
 				Expect(err).NotTo(HaveOccurred())
 				var names []string
 				for _, e := range entries {
@@ -494,42 +457,81 @@ var _ = Describe("Card state", AreaState, func() {
 				Expect(names).To(Equal([]string{emulator.StateFileName}), "no temporary file may stay after the saves")
 			})
 
-			DescribeTable("stops the card on a damaged state file and leaves the file as it was [ST-04]", Virtual,
-				func(damage func(raw []byte) []byte, openAs string) {
-					emu, err := openCard()
-					Expect(err).NotTo(HaveOccurred())
-					useAllSecrets(emu)
+			// The harness discards the emulator's log, so this spec opens
+			// the fixture card in-process with a log of its own, as
+			// gcacard serve opens it.
+			It("is created in a folder of mode 0700, and the card's log holds no secret [ST-02] [LOG-01]", Virtual, func() {
+				if cfg.Target != harness.TargetVirtual {
+					Skip("virtual only: the spec opens the emulator in-process")
+				}
+				profile, err := fixtures.Load("valid")
+				Expect(err).NotTo(HaveOccurred())
+				// A folder that does not exist yet, so the card creates it.
+				store := emulator.FileStore{Dir: filepath.Join(GinkgoT().TempDir(), "card")}
+				var logs bytes.Buffer
+				logger := slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+				emu, err := fixtures.OpenCard(profile, store, time.Now(), emulator.Options{Logger: logger})
+				Expect(err).NotTo(HaveOccurred())
+				img, err := profile.Image(emu.Status().Dates)
+				Expect(err).NotTo(HaveOccurred())
 
-					raw, err := os.ReadFile(store.Path())
+				cl := client.New(&client.InProcess{Card: emu})
+				Expect(cl.Activate(profile.UserCode.Value, "Log02468")).To(Succeed())
+				Expect(cl.ChangePIN("Log02468", "Log01357")).To(Succeed())
+				Expect(cl.VerifyPIN("000000")).NotTo(Succeed(), "VERIFY with a wrong PIN")
+				Expect(cl.ResetUserCode(img.ManagementKey, "LogUC0099")).To(Succeed())
+				Expect(cl.ResetUserCode(bytes.Repeat([]byte{0x5A}, 16), "LogUC0098")).NotTo(Succeed(),
+					"user-code reset with a wrong card-management key")
+				Expect(logs.String()).To(ContainSubstring("card activated"), "the log must record the activation")
+
+				secrets := map[string]string{
+					"user code":           profile.UserCode.Value,
+					"first PIN":           "Log02468",
+					"changed PIN":         "Log01357",
+					"new user code":       "LogUC0099",
+					"card-management key": hex.EncodeToString(img.ManagementKey),
+				}
+				for name, secret := range secrets {
+					Expect(leakedForms(logs.String(), secret)).To(BeEmpty(), "the %s in the card's log", name)
+				}
+
+				dir, err := os.Stat(store.Dir)
+				Expect(err).NotTo(HaveOccurred())
+				Expect(dir.Mode().Perm()).To(Equal(os.FileMode(0o700)), "state folder mode")
+			})
+
+			DescribeTable("stops the card on restart when damaged, leaving the file as it was [ST-04]", Virtual, Destructive,
+				func(damage func(raw []byte) []byte) {
+					card := useCard("activated")
+					requireVirtual(card)
+					cl, err := card.Client()
 					Expect(err).NotTo(HaveOccurred())
+					Expect(cl.VerifyPIN("999999")).NotTo(Succeed(), "VERIFY with a wrong PIN, so the file holds 2 PIN tries")
+
+					path := statePath(card)
+					raw := mustRead(path)
 					damaged := damage(raw)
-					if openAs == "" {
-						Expect(damaged).NotTo(Equal(raw), "the damage must change the file")
-					}
-					Expect(os.WriteFile(store.Path(), damaged, 0o600)).To(Succeed())
+					Expect(damaged).NotTo(Equal(raw), "the damage must change the file")
+					Expect(os.WriteFile(path, damaged, 0o600)).To(Succeed())
 
-					if openAs != "" {
-						profile, err = fixtures.Load(openAs)
-						Expect(err).NotTo(HaveOccurred())
-					}
-					_, err = openCard()
-					Expect(err).To(HaveOccurred(), "opening the card on a damaged state file")
-					Expect(err.Error()).To(ContainSubstring(store.Path()), "the error must name the state file")
-					Expect(mustRead(store.Path())).To(Equal(damaged), "the card must not rewrite a damaged state file")
+					err = card.Restart(context.Background())
+					Expect(err).To(HaveOccurred(), "restarting the card on a damaged state file")
+					Expect(err.Error()).To(ContainSubstring(path), "the error must name the state file")
+					Expect(mustRead(path)).To(Equal(damaged), "the card must not rewrite a damaged state file")
 				},
 				Entry("wrong checksum after a careless edit of the counter", func(raw []byte) []byte {
 					return bytes.Replace(raw, []byte(`"remaining": 2`), []byte(`"remaining": 3`), 1)
-				}, ""),
+				}),
 				Entry("missing retry counter, checksum updated", func(raw []byte) []byte {
 					return rewriteState(raw, func(st map[string]any) {
 						delete(st["pin"].(map[string]any), "remaining")
 					})
-				}, ""),
+				}),
 				Entry("other format version, checksum updated", func(raw []byte) []byte {
 					return rewriteState(raw, func(st map[string]any) { st["format"] = 99 })
-				}, ""),
-				Entry("file of another card", func(raw []byte) []byte { return raw }, "activated"),
-				Entry("not a state file", func([]byte) []byte { return []byte("not a state file\n") }, ""),
+				}),
+				Entry("file of another card", func([]byte) []byte { return otherCardStateFile("valid") }),
+				Entry("not a state file", func([]byte) []byte { return []byte("not a state file\n") }),
 			)
 		})
 	})
@@ -787,6 +789,18 @@ func rewriteState(raw []byte, change func(map[string]any)) []byte {
 	out, err := json.Marshal(map[string]any{"state": json.RawMessage(body), "sha256": hex.EncodeToString(sum[:])})
 	Expect(err).NotTo(HaveOccurred())
 	return out
+}
+
+// otherCardStateFile returns a new state file of the fixture card profile,
+// made in-process in a temporary folder.
+func otherCardStateFile(profile string) []byte {
+	GinkgoHelper()
+	p, err := fixtures.Load(profile)
+	Expect(err).NotTo(HaveOccurred())
+	store := emulator.FileStore{Dir: GinkgoT().TempDir()}
+	_, err = fixtures.OpenCard(p, store, time.Now(), emulator.Options{Logger: slog.New(slog.DiscardHandler)})
+	Expect(err).NotTo(HaveOccurred())
+	return mustRead(store.Path())
 }
 
 func mustRead(path string) []byte {

@@ -68,9 +68,11 @@ func (e cardEntry) String() string {
 }
 
 // useCard returns the card for the current spec: a fresh virtual card of
-// the fixture profile, or the physical card when it is in the state the
-// profile describes. It skips a destructive spec on a physical card that
-// the run has not allowed, and closes the card when the spec ends.
+// the fixture profile, or the physical card. On a physical card a spec
+// labelled neither physical-safe nor destructive is skipped, a destructive
+// one is skipped unless the run allows it for this card's number, and the
+// spec itself checks that the card is in the state it needs. The card is
+// closed when the spec ends.
 func useCard(profile string) *harness.Card {
 	GinkgoHelper()
 	ctx := context.Background()
@@ -91,7 +93,7 @@ func useCard(profile string) *harness.Card {
 	DeferCleanup(func() {
 		Expect(card.Close(spec)).To(Succeed())
 	})
-	AddReportEntry("card", cardEntry{
+	AddReportEntry("card", ReportEntryVisibilityFailureOrVerbose, cardEntry{
 		Reader: card.Reader, ATR: fmt.Sprintf("%X", card.ATR), CardNumber: card.CardNumber,
 	})
 

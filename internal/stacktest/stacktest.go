@@ -35,7 +35,7 @@ const Slots = 2
 
 // LockTimeout bounds how long LockSlot waits for another test process to
 // release a slot.
-const LockTimeout = 3 * time.Minute
+const LockTimeout = 10 * time.Minute
 
 // RequirePCSCD fails the test unless pcscd is listening on PCSCDSocket and
 // the vpcd driver is installed. It fails rather than skips, so that a run
