@@ -40,7 +40,22 @@ type result struct {
 // twice. The client refuses an expired card, a passed activation window
 // or an activated card before it sends the user code.
 func (c *cli) activate() error {
-	source, err := c.secretSource(activateInputs)
+	return c.userCodeOperation(activateInputs, messages.OpActivate, messages.ProgressActivate,
+		(*client.Client).Activate, result{"activated", messages.ResultActivated, messages.ResultActivatedAdvice})
+}
+
+// resetPIN unblocks the card and sets a new PIN (解卡解碼/重設PIN碼): the
+// user code, then the new PIN twice.
+func (c *cli) resetPIN() error {
+	return c.userCodeOperation(resetPINInputs, messages.OpResetPIN, messages.ProgressResetPIN,
+		(*client.Client).ResetPIN, result{"pin-reset", messages.ResultPINReset, ""})
+}
+
+// userCodeOperation runs an operation that takes the user code and a new
+// PIN typed twice: activation and unblock.
+func (c *cli) userCodeOperation(inputs []messages.Key, op messages.Operation, progress messages.Key,
+	run func(cl *client.Client, userCode, newPIN string) error, done result) error {
+	source, err := c.secretSource(inputs)
 	if err != nil {
 		return err
 	}
@@ -58,13 +73,11 @@ func (c *cli) activate() error {
 		return err
 	}
 
-	err = c.perform(messages.OpActivate, messages.ProgressActivate, func() error {
-		return cl.Activate(userCode, newPIN)
-	})
+	err = c.perform(op, progress, func() error { return run(cl, userCode, newPIN) })
 	if err != nil {
 		return err
 	}
-	return c.writeResult(cl, result{"activated", messages.ResultActivated, messages.ResultActivatedAdvice})
+	return c.writeResult(cl, done)
 }
 
 // changePIN replaces the PIN: the current PIN, then the new PIN twice.
@@ -96,36 +109,6 @@ func (c *cli) changePIN() error {
 		return err
 	}
 	return c.writeResult(cl, result{"pin-changed", messages.ResultPINChanged, ""})
-}
-
-// resetPIN unblocks the card and sets a new PIN (解卡解碼/重設PIN碼): the
-// user code, then the new PIN twice.
-func (c *cli) resetPIN() error {
-	source, err := c.secretSource(resetPINInputs)
-	if err != nil {
-		return err
-	}
-	cl, err := c.connectForOperation()
-	if err != nil {
-		return err
-	}
-
-	userCode, err := c.askChecked(source, askUserCode, client.CheckUserCode)
-	if err != nil {
-		return err
-	}
-	newPIN, err := c.askNewPIN(source)
-	if err != nil {
-		return err
-	}
-
-	err = c.perform(messages.OpResetPIN, messages.ProgressResetPIN, func() error {
-		return cl.ResetPIN(userCode, newPIN)
-	})
-	if err != nil {
-		return err
-	}
-	return c.writeResult(cl, result{"pin-reset", messages.ResultPINReset, ""})
 }
 
 // resetUserCode is the CA's user-code reset (用戶代碼重設) with the
