@@ -2,6 +2,7 @@ package harness
 
 import (
 	"context"
+	"crypto/sha256"
 	"fmt"
 	"io"
 	"log/slog"
@@ -89,11 +90,39 @@ func waitReader(ctx context.Context, reader string, present bool) (pcsc.Reader, 
 
 var unsafeName = regexp.MustCompile(`[^A-Za-z0-9._-]+`)
 
-// recordPath returns the file for a spec's APDU record.
+// recordPath returns the file for a spec's APDU record. Long names are cut
+// and end with a hash of the whole name, so two specs never share a file.
 func (h *Harness) recordPath(spec string) string {
 	name := strings.Trim(unsafeName.ReplaceAllString(spec, "_"), "_")
-	if len(name) > 120 {
-		name = name[:120]
+	if len(name) > 100 {
+		sum := sha256.Sum256([]byte(spec))
+		name = fmt.Sprintf("%s_%x", name[:100], sum[:6])
 	}
 	return filepath.Join(h.Config.ReportDir, "apdu", name+".txt")
+}
+
+// CheckReader fails fast when the physical target's reader does not
+// exist, listing the readers there are, or holds no card.
+func (h *Harness) CheckReader(ctx context.Context) error {
+	pc, err := pcsc.Establish()
+	if err != nil {
+		return err
+	}
+	readers, err := pc.Readers()
+	pc.Release()
+	if err != nil {
+		return err
+	}
+	var names []string
+	for _, r := range readers {
+		if r.Name == h.Config.Reader {
+			_, err := waitReader(ctx, r.Name, true)
+			return err
+		}
+		names = append(names, fmt.Sprintf("%q", r.Name))
+	}
+	if len(names) == 0 {
+		return fmt.Errorf("reader %q not found: pcscd lists no reader at all", h.Config.Reader)
+	}
+	return fmt.Errorf("reader %q not found: set %s to one of %s", h.Config.Reader, EnvReader, strings.Join(names, ", "))
 }

@@ -59,11 +59,23 @@ var _ = ReportAfterSuite("coverage and summary", func(report Report) {
 	if err := writeSummary(report, ids, results); err != nil {
 		Fail(fmt.Sprintf("writing the summary: %v", err))
 	}
-	if len(missing) > 0 {
+	// When the suite's setup failed no spec ran or was listed, and the
+	// setup failure is the one to report.
+	if len(missing) > 0 && !setupFailed(report) {
 		Fail(fmt.Sprintf("coverage: no spec cites %d requirement IDs of the card profile: %s",
 			len(missing), strings.Join(missing, ", ")))
 	}
 })
+
+// setupFailed reports whether a BeforeSuite node failed.
+func setupFailed(report Report) bool {
+	for _, r := range report.SpecReports {
+		if r.LeafNodeType.Is(types.NodeTypeBeforeSuite|types.NodeTypeSynchronizedBeforeSuite) && r.State.Is(types.SpecStateFailureStates) {
+			return true
+		}
+	}
+	return false
+}
 
 // idResult is what the run found for one requirement ID.
 type idResult struct {
@@ -120,11 +132,12 @@ func writeSummary(report Report, ids []string, results map[string]*idResult) err
 	if cfg.Reader != "" {
 		fmt.Fprintf(&b, "- reader: %s\n", cfg.Reader)
 	}
+	specs := report.SpecReports.WithLeafNodeType(types.NodeTypeIt)
 	fmt.Fprintf(&b, "- result: %s (%d specs passed, %d failed, %d skipped)\n\n",
 		map[bool]string{true: "PASS", false: "FAIL"}[report.SuiteSucceeded],
-		report.SpecReports.CountWithState(types.SpecStatePassed),
-		report.SpecReports.CountWithState(types.SpecStateFailureStates),
-		report.SpecReports.CountWithState(types.SpecStateSkipped|types.SpecStatePending))
+		specs.CountWithState(types.SpecStatePassed),
+		specs.CountWithState(types.SpecStateFailureStates),
+		specs.CountWithState(types.SpecStateSkipped|types.SpecStatePending))
 
 	fmt.Fprintf(&b, "## Cards\n\n| card number | reader | ATR |\n|---|---|---|\n")
 	for _, c := range cardsOf(report) {
@@ -146,7 +159,11 @@ func writeSummary(report Report, ids []string, results map[string]*idResult) err
 	for _, r := range report.SpecReports {
 		if r.State.Is(types.SpecStateFailureStates) {
 			failed++
-			fmt.Fprintf(&b, "- %s: %s\n", r.FullText(), firstLine(r.Failure.Message))
+			name := r.FullText()
+			if name == "" {
+				name = r.LeafNodeType.String()
+			}
+			fmt.Fprintf(&b, "- %s: %s\n", name, firstLine(r.Failure.Message))
 		}
 	}
 	if failed == 0 {

@@ -53,6 +53,9 @@ func setUp(startPCSCD bool) {
 	log := slog.New(slog.NewTextHandler(GinkgoWriter, nil))
 	h, err = harness.New(cfg, log, startPCSCD)
 	Expect(err).NotTo(HaveOccurred(), "the PC/SC stack is not ready")
+	if cfg.Target == harness.TargetPhysical {
+		Expect(h.CheckReader(context.Background())).To(Succeed(), "the physical target's reader is not usable")
+	}
 }
 
 // cardEntry is the report entry that names the card of a spec.

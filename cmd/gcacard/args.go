@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -26,6 +27,14 @@ type serveArgs struct {
 	connectTimeout time.Duration
 }
 
+// errHelp asks for the usage text.
+var errHelp = errors.New("help requested")
+
+var knownServeOptions = map[string]bool{
+	"--profile": true, "--state": true, "--slot": true, "--vpcd": true,
+	"--reversed": true, "--connect-timeout": true,
+}
+
 // parseServeArgs reads the options of gcacard serve. Each --profile starts
 // a card, and --state, --slot, --vpcd and --reversed that follow it apply to
 // that card.
@@ -39,6 +48,12 @@ func parseServeArgs(args []string) (*serveArgs, error) {
 		if name == "--trace" {
 			out.trace = true
 			continue
+		}
+		if name == "--help" || name == "-h" {
+			return nil, errHelp
+		}
+		if !knownServeOptions[name] {
+			return nil, fmt.Errorf("unknown option %s: the options are --profile, --state, --slot, --vpcd, --reversed, --trace and --connect-timeout (see gcacard help)", name)
 		}
 		if !hasValue {
 			if i+1 >= len(args) {

@@ -29,7 +29,15 @@ const usage = `Usage:
   gcacard inspect --state DIR [--json]
   gcacard help
 
-serve     put cards into vpcd readers until SIGINT or SIGTERM
+serve     put cards into vpcd readers until SIGINT or SIGTERM. Each --profile
+          starts a card; --state, --slot, --vpcd and --reversed after it
+          apply to that card. Cards take slots 0, 1, ... in order unless
+          --slot says otherwise (Debian's vpcd opens slots 0 and 1). The
+          state folder defaults to ~/.local/state/gcacard/CARD-NUMBER.
+          --vpcd HOST:PORT connects to vpcd at a loopback address, and
+          --reversed ADDR listens on one for a vpcd configured in reversed
+          mode. --trace logs every APDU with secrets redacted.
+          --connect-timeout (default 5s) bounds the first connection.
 profiles  list the built-in card profiles
 inspect   show a card's lifecycle and retry counters from its state folder
 

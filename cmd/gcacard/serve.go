@@ -22,6 +22,10 @@ import (
 // SIGTERM.
 func runServe(args []string, stderr io.Writer) error {
 	opts, err := parseServeArgs(args)
+	if errors.Is(err, errHelp) {
+		fmt.Fprint(stderr, usage)
+		return nil
+	}
 	if err != nil {
 		return fail(exitUsage, "%v", err)
 	}
@@ -35,8 +39,9 @@ func runServe(args []string, stderr io.Writer) error {
 	defer stop()
 
 	var slots []*vpcd.Slot
+	stateDirs := map[string]string{}
 	for _, c := range opts.cards {
-		slot, err := openSlot(c, opts, logger)
+		slot, err := openSlot(c, opts, logger, stateDirs)
 		if err != nil {
 			return err
 		}
@@ -46,7 +51,8 @@ func runServe(args []string, stderr io.Writer) error {
 }
 
 // openSlot loads a card's profile and state and builds its slot.
-func openSlot(c *cardArgs, opts *serveArgs, logger *slog.Logger) (*vpcd.Slot, error) {
+// stateDirs maps each state folder already in use to its card's profile.
+func openSlot(c *cardArgs, opts *serveArgs, logger *slog.Logger, stateDirs map[string]string) (*vpcd.Slot, error) {
 	profile, err := fixtures.Load(c.profile)
 	if err != nil {
 		return nil, fail(exitProfile, "%v", err)
@@ -57,6 +63,10 @@ func openSlot(c *cardArgs, opts *serveArgs, logger *slog.Logger) (*vpcd.Slot, er
 			return nil, fail(exitState, "%v", err)
 		}
 	}
+	if other, dup := stateDirs[c.stateDir]; dup {
+		return nil, fail(exitUsage, "cards %s and %s would share the state folder %s: give one of them --state DIR", other, c.profile, c.stateDir)
+	}
+	stateDirs[c.stateDir] = c.profile
 	if err := checkWritable(c.stateDir); err != nil {
 		return nil, fail(exitState, "state folder %s is not usable: %v: give a writable folder with --state DIR", c.stateDir, err)
 	}
@@ -115,7 +125,8 @@ func runSlots(ctx context.Context, slots []*vpcd.Slot, logger *slog.Logger) erro
 		if errors.Is(err, vpcd.ErrUnreachable) {
 			return fail(exitUnreachable, "%v\npcscd with the vsmartcard-vpcd driver must be running: "+
 				"install it with `apt-get install pcscd vsmartcard-vpcd` and start it with `systemctl start pcscd` "+
-				"or, as root, `pcscd --foreground &`", err)
+				"or, as root, `pcscd --foreground &`. Debian's vpcd configuration opens slots 0 and 1 only "+
+				"(ports %d and %d)", err, vpcd.BasePort, vpcd.BasePort+1)
 		}
 		return fail(exitFailure, "%v", err)
 	}
