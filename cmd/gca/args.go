@@ -67,8 +67,7 @@ func parseOptions(topic string, accepted int, args []string) (options, error) {
 		return opts, errHelpRequested
 	}
 	if err != nil {
-		detail := quotedValue.ReplaceAllString(err.Error(), "")
-		return opts, newTextError("invalid-argument", keyInvalidOption, detail, topic)
+		return opts, flagError(err, topic)
 	}
 	if fs.NArg() > 0 {
 		return opts, newTextError("invalid-argument", keyUnexpectedArg, topic)
@@ -77,6 +76,33 @@ func parseOptions(topic string, accepted int, args []string) (options, error) {
 		return opts, newTextError("invalid-argument", keyInvalidTimeout)
 	}
 	return opts, nil
+}
+
+// Errors of package flag, which are English; flagError says them in the
+// user's language.
+var (
+	flagUndefined  = regexp.MustCompile(`^flag provided but not defined: -+(\S+)$`)
+	flagNeedsValue = regexp.MustCompile(`^flag needs an argument: -+(\S+)$`)
+	flagBadValue   = regexp.MustCompile(`^invalid (?:boolean )?value .*for (?:flag )?-+([^:\s]+)`)
+)
+
+// flagError turns an error of package flag into a text error. A value the
+// user typed is never shown.
+func flagError(err error, topic string) error {
+	msg := err.Error()
+	if m := flagUndefined.FindStringSubmatch(msg); m != nil {
+		return newTextError("invalid-argument", keyUnknownOption, m[1], topic)
+	}
+	if m := flagNeedsValue.FindStringSubmatch(msg); m != nil {
+		return newTextError("invalid-argument", keyOptionNeedsValue, m[1], m[1], topic)
+	}
+	if m := flagBadValue.FindStringSubmatch(msg); m != nil {
+		if m[1] == "timeout" {
+			return newTextError("invalid-argument", keyInvalidTimeout)
+		}
+		return newTextError("invalid-argument", keyOptionBadValue, m[1], topic)
+	}
+	return newTextError("invalid-argument", keyInvalidOption, quotedValue.ReplaceAllString(msg, ""), topic)
 }
 
 // languageOption returns the value of --lang in args, before any "--",

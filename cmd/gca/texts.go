@@ -24,6 +24,9 @@ const (
 	keyUnknownAdmin     messages.Key = "gca.unknownAdmin"
 	keyUnexpectedArg    messages.Key = "gca.unexpectedArgument"
 	keyInvalidOption    messages.Key = "gca.invalidOption"
+	keyUnknownOption    messages.Key = "gca.unknownOption"
+	keyOptionNeedsValue messages.Key = "gca.optionNeedsValue"
+	keyOptionBadValue   messages.Key = "gca.optionBadValue"
 	keyInvalidTimeout   messages.Key = "gca.invalidTimeout"
 	keyInvalidLang      messages.Key = "gca.invalidLang"
 	keyKeyFileMissing   messages.Key = "gca.keyFileMissing"
@@ -76,6 +79,15 @@ var entries = []messages.Entry{
 	{Key: keyInvalidOption,
 		ZH: "選項錯誤：%s。請執行 gca help %s 查看用法。",
 		EN: "Invalid option: %s. Run gca help %s for the usage."},
+	{Key: keyUnknownOption,
+		ZH: "不認識的選項 --%s。請執行 gca help %s 查看可用的選項。",
+		EN: "Unknown option --%s. Run gca help %s for the options it takes."},
+	{Key: keyOptionNeedsValue,
+		ZH: "選項 --%s 需要一個值，例如 --%s VALUE。請執行 gca help %s 查看用法。",
+		EN: "Option --%s needs a value, as in --%s VALUE. Run gca help %s for the usage."},
+	{Key: keyOptionBadValue,
+		ZH: "選項 --%s 的值無效。請執行 gca help %s 查看用法。",
+		EN: "Invalid value for option --%s. Run gca help %s for the usage."},
 	{Key: keyInvalidTimeout,
 		ZH: "--timeout 的值無效，須為正的時間長度，例如 30s 或 2m。",
 		EN: "Invalid --timeout: give a positive duration such as 30s or 2m."},
