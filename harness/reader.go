@@ -25,11 +25,11 @@ type reader struct {
 	done   chan struct{}
 }
 
-// readyTimeout bounds the wait for a newly inserted card to answer.
+// readyTimeout bounds the wait for a newly inserted card to respond.
 const readyTimeout = 3 * time.Second
 
 // insert serves card in the reader's slot and waits until pcscd reports it
-// and the card answers.
+// and the card responds.
 func (r *reader) insert(ctx context.Context, card vpcd.Card) error {
 	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
 	r.slot = &vpcd.Slot{Card: card, Addr: vpcd.SlotAddr(r.lock.slot), Logger: quiet, FirstConnectTimeout: PresenceTimeout}
@@ -56,7 +56,7 @@ func (r *reader) insert(ctx context.Context, card vpcd.Card) error {
 }
 
 // swap replaces the card in a reader whose card is inserted and connected,
-// when the new card has the same ATR, so pcscd sees no change. It reports
+// when the new card has the same ATR, so pcscd notices no change. It reports
 // whether it did.
 func (r *reader) swap(ctx context.Context, card vpcd.Card) bool {
 	if r.slot == nil || !r.slot.Connected() || !bytes.Equal(r.atr, card.ATR()) {
@@ -80,7 +80,7 @@ func (r *reader) remove(ctx context.Context) error {
 }
 
 // waitReady sends GET DATA of the lifecycle until the card in reader
-// answers 9000. Right after an insertion pcscd may report the card before
+// returns 9000. Right after an insertion pcscd may report the card before
 // the first command gets through; waiting here keeps that out of the
 // specs. GET DATA leaves the current file as power-on set it.
 func waitReady(ctx context.Context, name string) error {

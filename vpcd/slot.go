@@ -12,7 +12,7 @@ import (
 	"time"
 )
 
-// Card is what a Slot serves: the emulator's Card has these methods.
+// Card is the card a Slot serves. The emulator's Card has these methods.
 type Card interface {
 	ATR() []byte
 	Transmit(command []byte) []byte
@@ -46,7 +46,7 @@ type Slot struct {
 	// Listen is the loopback address to listen on in reversed mode.
 	Listen string
 	Logger *slog.Logger
-	// Trace, when set, sees every command and response APDU. It must
+	// Trace, when set, receives every command and response APDU. It must
 	// redact secrets itself.
 	Trace func(command, response []byte)
 	// StallTimeout bounds the time from a frame's first byte to its last.
@@ -307,7 +307,7 @@ func (s *Slot) clearConn() {
 	s.notify()
 }
 
-// serve answers vpcd on one connection until it closes, breaks the
+// serve replies to vpcd on one connection until it closes, breaks the
 // protocol or ctx ends. A bad frame closes only this connection.
 func (s *Slot) serve(ctx context.Context, conn net.Conn, log *slog.Logger) {
 	defer conn.Close()
@@ -358,7 +358,7 @@ func (s *Slot) logReadError(ctx context.Context, log *slog.Logger, err error) {
 	}
 }
 
-// handle answers one frame's payload.
+// handle replies to one frame's payload.
 func (s *Slot) handle(w io.Writer, payload []byte, log *slog.Logger) error {
 	if len(payload) > 1 {
 		resp := s.card().Transmit(payload)
