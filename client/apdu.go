@@ -7,7 +7,7 @@ import (
 )
 
 // maxGetResponse bounds the GET RESPONSE loop, so a card that keeps
-// answering 61XX cannot hold the client forever.
+// returning 61XX cannot hold the client forever.
 const maxGetResponse = 300
 
 // exchange sends one command and parses the response, without any resend.
@@ -47,7 +47,8 @@ func (c *Client) read(cmd iso7816.Command) (iso7816.Response, error) {
 	return c.collect(resp)
 }
 
-// collect follows 61XX with GET RESPONSE until the card answers otherwise.
+// collect follows 61XX with GET RESPONSE until the card returns another
+// status word.
 func (c *Client) collect(resp iso7816.Response) (iso7816.Response, error) {
 	data := append([]byte(nil), resp.Data...)
 	for i := 0; i < maxGetResponse; i++ {
@@ -63,5 +64,5 @@ func (c *Client) collect(resp iso7816.Response) (iso7816.Response, error) {
 		}
 		data = append(data, resp.Data...)
 	}
-	return resp, fmt.Errorf("card kept answering 61XX after %d GET RESPONSE commands", maxGetResponse)
+	return resp, fmt.Errorf("card still returned 61XX after %d GET RESPONSE commands", maxGetResponse)
 }

@@ -24,7 +24,7 @@ type Option func(*Client)
 // checks, so tests can move it.
 func WithClock(now func() time.Time) Option { return func(c *Client) { c.now = now } }
 
-// WithTrace sets a function that sees every APDU exchange. The client
+// WithTrace sets a function that receives every APDU exchange. The client
 // passes raw bytes: the function must redact VERIFY, CHANGE REFERENCE DATA,
 // RESET RETRY COUNTER and EXTERNAL AUTHENTICATE data itself, for example
 // with emulator.RedactCommand.

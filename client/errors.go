@@ -45,7 +45,7 @@ func (e *BlockedError) Error() string { return fmt.Sprintf("%s blocked", e.Secre
 
 // Errors for card states and client-side checks.
 var (
-	ErrUnknownCard       = errors.New("not a GCA card: it has no card number file (SELECT answered 6A82)")
+	ErrUnknownCard       = errors.New("not a GCA card: it has no card number file (SELECT returned 6A82)")
 	ErrPINNotSet         = errors.New("the PIN is not set: activate the card first")
 	ErrAlreadyActivated  = errors.New("the card is already activated")
 	ErrNotActivated      = errors.New("the card is not activated yet")
@@ -54,7 +54,7 @@ var (
 	ErrWindowPassed      = errors.New("the 90-day activation window has passed")
 	ErrPINMismatch       = errors.New("the two new PINs differ")
 	ErrStateNotSaved     = errors.New("the card could not save its state (6581): the operation did not complete")
-	ErrSecurityStatus    = errors.New("the card refused: security status not satisfied (6982)")
+	ErrSecurityStatus    = errors.New("the card rejected the command: security status not satisfied (6982)")
 	ErrAuthentication    = errors.New("the card-management key is wrong (6300)")
 	ErrBadSignature      = errors.New("the card's signature does not verify with its signing certificate")
 	ErrBadManagementKey  = errors.New("the card-management key must be 16 bytes (AES-128)")
@@ -67,7 +67,7 @@ type CardError struct {
 	SW iso7816.StatusWord
 }
 
-func (e *CardError) Error() string { return fmt.Sprintf("%s: card answered %v", e.Op, e.SW) }
+func (e *CardError) Error() string { return fmt.Sprintf("%s: card returned %v", e.Op, e.SW) }
 
 // statusError maps the status word of a command that presented secret to
 // an error. It is the one table from status words to errors.

@@ -29,13 +29,13 @@ type Tries struct {
 	Max       int  `json:"max"`
 	Remaining int  `json:"remaining"`
 	Blocked   bool `json:"blocked"`
-	// Verified is set when the query form answered 9000.
+	// Verified is set when the query form returned 9000.
 	Verified bool `json:"verified"`
 	// NotSet is set for a PIN of a card that is not activated.
 	NotSet bool `json:"notSet"`
 }
 
-// Info is what the client reads from a card without using a try.
+// Info is the card data the client reads without using a try.
 type Info struct {
 	CardNumber string
 	// Holder is the signing certificate's subject in RDN order, as
@@ -232,7 +232,8 @@ func (c *Client) tries(s Secret) (Tries, error) {
 	case resp.SW == iso7816.SWReferenceDataNotUsable:
 		t.NotSet = true
 	case resp.SW == iso7816.SWFunctionNotSupported:
-		// A terminated card answers no query; GET DATA's count stands.
+		// A terminated card returns 6A81 to every query, so the count from
+		// GET DATA is kept.
 	default:
 		return Tries{}, &CardError{Op: "VERIFY query", SW: resp.SW}
 	}

@@ -29,7 +29,7 @@ func (f Field) String() string {
 	return "PIN"
 }
 
-// Problem is what is wrong with an input.
+// Problem is the kind of rule an input breaks.
 type Problem int
 
 // Problems, in the order they are checked.

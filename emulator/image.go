@@ -19,8 +19,8 @@ const (
 	CertFileSize         = CertOffsetSigning + CertSlotSize
 )
 
-// DefaultATR is the card's own ATR (GEN-01): T0 says TD1 and 10
-// historical bytes follow, TD1 01 offers T=1 and nothing else, then the
+// DefaultATR is the card's own ATR (GEN-01): T0 announces TD1 and 10
+// historical bytes, TD1 01 offers T=1 and nothing else, then the
 // historical bytes "gcacard/v1" and the check byte TCK.
 var DefaultATR = []byte{
 	0x3B, 0x8A, 0x01,
@@ -36,7 +36,7 @@ const DefaultMaxTries = 3
 
 var cardNumberPattern = regexp.MustCompile(`^[A-Z]{2}[0-9]{14}$`)
 
-// Image is what a card is personalised with at issuance: its read-only
+// Image is the personalisation of a card at issuance: its read-only
 // files, its keys and its initial state. The fixtures package builds one
 // from a card profile.
 type Image struct {

@@ -45,7 +45,7 @@ func (r keyRef) lengthRange() (minLen, maxLen int) {
 }
 
 var (
-	errBadCharacter   = errors.New("reference data holds a character other than an ASCII letter or digit")
+	errBadCharacter   = errors.New("reference data contains a character other than an ASCII letter or digit")
 	errPaddingInValue = errors.New("reference data has a non-padding byte after the padding")
 )
 

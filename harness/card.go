@@ -56,9 +56,9 @@ type Card struct {
 func (c *Card) Virtual() bool { return c.Profile != nil }
 
 // VirtualCard makes a fresh card from a fixture profile and puts it in a
-// vpcd slot: in a slot this process already holds when the card there has
-// the same ATR, by swapping the card behind the live connection, and
-// otherwise by inserting it into a newly locked slot.
+// vpcd slot. When this process already holds a slot whose card has the same
+// ATR, it swaps the new card in behind the live connection. Otherwise it
+// inserts the card into a newly locked slot.
 func (h *Harness) VirtualCard(ctx context.Context, profile string) (*Card, error) {
 	if h.Config.Target != TargetVirtual {
 		return nil, fmt.Errorf("virtual card %s requested on the %s target", profile, h.Config.Target)

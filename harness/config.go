@@ -17,7 +17,7 @@ const (
 	EnvReader           = "GCA_READER"            // physical target: the reader's name
 	EnvSecretsFile      = "GCA_SECRETS_FILE"      // physical target: file with the card's secrets
 	EnvAllowDestructive = "GCA_ALLOW_DESTRUCTIVE" // the card number on which destructive specs may run
-	EnvReportDir        = "GCA_REPORT_DIR"        // where APDU records go, reports/ by default
+	EnvReportDir        = "GCA_REPORT_DIR"        // report folder, reports/ by default
 	EnvSlots            = "GCA_VPCD_SLOTS"        // number of vpcd slots, 2 by default
 	EnvDefect           = "GCA_VIRTUAL_DEFECT"    // a deliberate emulator defect, for the harness's own tests
 )

@@ -37,9 +37,9 @@ func socketIsLive() bool {
 	return false
 }
 
-// ensurePCSCD checks the stack for target. It uses a running pcscd; when
-// none runs and the process is root it starts one and returns the function
-// that stops it; otherwise it returns an error saying what to run.
+// ensurePCSCD checks the stack for target and uses a running pcscd. When
+// none runs and the process is root, it starts one and returns the function
+// that stops it. Otherwise it returns an error that says what to run.
 func ensurePCSCD(target string, log *slog.Logger) (stop func(), err error) {
 	if target == TargetVirtual {
 		if _, err := os.Stat(VPCDDriver); err != nil {

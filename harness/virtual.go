@@ -10,8 +10,8 @@ import (
 // errNotVirtual is returned by operations that only a virtual card offers.
 var errNotVirtual = errors.New("only a virtual card can be removed, re-inserted, power-cycled or restarted by the harness")
 
-// Remove takes the card out of its reader and waits until pcscd sees it
-// gone.
+// Remove takes the card out of its reader and waits until pcscd reports
+// it absent.
 func (c *Card) Remove(ctx context.Context) error {
 	if !c.Virtual() {
 		return errNotVirtual

@@ -22,7 +22,7 @@ type Coder interface {
 	ErrorCode() string
 }
 
-// Operation is what the caller was doing when an error happened. It
+// Operation is the client operation during which an error happened. It
 // changes the text only for a card that was removed, reset or stopped
 // responding, since then an operation that writes may or may not be done.
 type Operation int

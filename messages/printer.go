@@ -48,7 +48,8 @@ func build(extra []Entry) catalog.Catalog {
 	b := catalog.NewBuilder(catalog.Fallback(Default))
 	for _, list := range [][]Entry{Entries, extra} {
 		for _, e := range list {
-			// SetString fails only for an invalid tag, and both are fixed.
+			// SetString fails only for an invalid language tag, and these two
+			// tags are constants.
 			_ = b.SetString(TraditionalChinese, string(e.Key), e.ZH)
 			_ = b.SetString(English, string(e.Key), e.EN)
 		}

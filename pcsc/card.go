@@ -55,7 +55,7 @@ func (k *Card) Transaction(fn func() error) error {
 	return wrap("SCardEndTransaction", endErr)
 }
 
-// Disposition says what happens to the card on Reconnect or Disconnect.
+// Disposition is the action on the card at Reconnect or Disconnect.
 type Disposition = scard.Disposition
 
 // Dispositions.
@@ -66,7 +66,7 @@ const (
 )
 
 // Reconnect reopens the connection in shared mode over T=1, resetting or
-// powering down the card as d says.
+// powering down the card as d requests.
 func (k *Card) Reconnect(d Disposition) error {
 	return wrap("SCardReconnect", k.card.Reconnect(scard.ShareShared, scard.ProtocolT1, d))
 }

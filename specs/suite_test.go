@@ -72,7 +72,7 @@ func (e cardEntry) String() string {
 
 // useCard returns the card for the current spec: a fresh virtual card of
 // the fixture profile, or the physical card. On a physical card a spec
-// labelled neither physical-safe nor destructive is skipped, a destructive
+// labelled neither physical-safe nor destructive is skipped. A destructive
 // one is skipped unless the run allows it for this card's number, and the
 // spec itself checks that the card is in the state it needs. The card is
 // closed when the spec ends.

@@ -78,8 +78,8 @@ func parseOptions(topic string, accepted int, args []string) (options, error) {
 	return opts, nil
 }
 
-// Errors of package flag, which are English; flagError says them in the
-// user's language.
+// Errors of package flag, which are in English. flagError turns them into
+// texts in the user's language.
 var (
 	flagUndefined  = regexp.MustCompile(`^flag provided but not defined: -+(\S+)$`)
 	flagNeedsValue = regexp.MustCompile(`^flag needs an argument: -+(\S+)$`)

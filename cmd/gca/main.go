@@ -28,6 +28,7 @@ package main
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	"time"
@@ -92,7 +93,8 @@ var exitCodes = map[string]int{
 	"pcsc-failure": exitInterrupted,
 }
 
-// system is what gca takes from the machine. Tests replace every part.
+// system is gca's access to the machine: readers, clock and terminal. Tests
+// replace every part.
 type system struct {
 	openService func() (readerService, error)
 	now         func() time.Time
@@ -226,8 +228,9 @@ func (c *cli) writeJSON(v any) {
 	enc := json.NewEncoder(c.stdout)
 	enc.SetIndent("", "  ")
 	enc.SetEscapeHTML(false)
-	// Encoding fails only for types gca does not use.
-	_ = enc.Encode(v)
+	if err := enc.Encode(v); err != nil {
+		fmt.Fprintf(c.stderr, "gca: writing the JSON output failed: %v\n", err)
+	}
 }
 
 // line writes one line rendered from key.

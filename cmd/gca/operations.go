@@ -29,7 +29,7 @@ type resultJSON struct {
 	StatusText string `json:"statusText,omitempty"`
 }
 
-// result is what an operation shows when it succeeds.
+// result is the output of an operation that succeeded.
 type result struct {
 	code   string
 	text   messages.Key

@@ -27,7 +27,7 @@ type serveArgs struct {
 	connectTimeout time.Duration
 }
 
-// errHelp asks for the usage text.
+// errHelp is returned for --help, which prints the usage text.
 var errHelp = errors.New("help requested")
 
 var knownServeOptions = map[string]bool{
