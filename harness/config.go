@@ -18,7 +18,7 @@ const (
 	EnvSecretsFile      = "GCA_SECRETS_FILE"      // physical target: file with the card's secrets
 	EnvAllowDestructive = "GCA_ALLOW_DESTRUCTIVE" // the card number on which destructive specs may run
 	EnvReportDir        = "GCA_REPORT_DIR"        // report folder, reports/ by default
-	EnvSlots            = "GCA_VPCD_SLOTS"        // number of vpcd slots, 2 by default
+	EnvSlots            = "GCA_VPCD_SLOTS"        // number of vpcd slots, 1 or 2 (the default)
 	EnvDefect           = "GCA_VIRTUAL_DEFECT"    // a deliberate emulator defect, for the harness's own tests
 )
 
@@ -53,8 +53,9 @@ func ConfigFromEnv() (Config, error) {
 	}
 	if s := os.Getenv(EnvSlots); s != "" {
 		n, err := strconv.Atoi(s)
-		if err != nil || n < 1 || n > 16 {
-			return Config{}, fmt.Errorf("invalid %s=%q: want the number of vpcd readers, 1 to 16", EnvSlots, s)
+		// Debian's vpcd driver serves two slots per pcscd (see internal/pcscdns).
+		if err != nil || n < 1 || n > 2 {
+			return Config{}, fmt.Errorf("invalid %s=%q: want 1 or 2, the vpcd readers of one pcscd", EnvSlots, s)
 		}
 		cfg.Slots = n
 	}
