@@ -27,6 +27,8 @@
 
   // problemOf returns the first rule that value breaks, in the order of
   // client.checkValue, or '' when it follows the rules.
+  // NOTE: this copies package client's rules into the page. The browser
+  // test compares the two, so a change to either must change both.
   function problemOf(value, min, max) {
     const chars = Array.from(value);
     if (chars.every((ch) => goSpace.test(ch))) {
