@@ -6,8 +6,8 @@ FUZZTIME ?= 30s
 all: build
 
 # Installs the Debian packages (pcscd, libpcsclite-dev, pkg-config,
-# vsmartcard-vpcd, pcsc-tools, opensc) when missing, and checks for Go 1.26
-# or later.
+# vsmartcard-vpcd, pcsc-tools, opensc, chromium, chromium-driver,
+# fonts-noto-cjk) when missing, and checks for Go 1.26 or later.
 deps:
 	bash scripts/deps.sh
 

@@ -9,8 +9,10 @@ set -euo pipefail
 # pkg-config finds that library for cgo, and vsmartcard-vpcd is the pcscd
 # reader driver that the vpcd bridge connects to. pcsc-tools (pcsc_scan)
 # and opensc (opensc-tool) are PC/SC clients that the tests run against
-# the served card.
-packages=(pcscd libpcsclite-dev pkg-config vsmartcard-vpcd pcsc-tools opensc)
+# the served card. chromium and chromium-driver run the browser test of the
+# gca web page, and fonts-noto-cjk gives headless Chromium a font for the
+# page's Chinese texts, which its screenshots would otherwise show as boxes.
+packages=(pcscd libpcsclite-dev pkg-config vsmartcard-vpcd pcsc-tools opensc chromium chromium-driver fonts-noto-cjk)
 min_go_major=1
 min_go_minor=26
 

@@ -11,6 +11,7 @@ import (
 	"golang.org/x/text/language"
 
 	"gcacard/messages"
+	"gcacard/web"
 )
 
 // defaultTimeout bounds the wait for a card and each sequence of PC/SC
@@ -25,6 +26,7 @@ type options struct {
 	stdin   bool
 	timeout time.Duration
 	keyFile string
+	listen  string
 }
 
 // Option sets that commands accept, beside --lang, --json and --timeout.
@@ -32,6 +34,7 @@ const (
 	withReader = 1 << iota
 	withStdin
 	withKeyFile
+	withListen
 )
 
 // errHelpRequested is returned for -h or --help after a command.
@@ -60,6 +63,9 @@ func parseOptions(topic string, accepted int, args []string) (options, error) {
 	}
 	if accepted&withKeyFile != 0 {
 		fs.StringVar(&opts.keyFile, "key-file", "", "")
+	}
+	if accepted&withListen != 0 {
+		fs.StringVar(&opts.listen, "listen", web.DefaultAddress, "")
 	}
 
 	err := fs.Parse(args)

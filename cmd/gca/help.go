@@ -96,6 +96,9 @@ var helpTexts = map[string]helpText{
                                 更改PIN碼
   gca reset-pin [--reader NAME] [--stdin]
                                 解卡解碼/重設PIN碼：以用戶代碼設定新的PIN碼
+  gca web [--listen 127.0.0.1:PORT]
+                                開卡網頁：在本機提供開卡、更改PIN碼、解卡與
+                                憑證狀態的網頁（預設 http://127.0.0.1:8963/）
   gca admin reset-user-code --key-file FILE [--reader NAME] [--stdin]
                                 用戶代碼重設（憑證管理中心使用）
   gca help [COMMAND]            顯示說明，例如 gca help activate
@@ -127,6 +130,10 @@ Usage:
   gca reset-pin [--reader NAME] [--stdin]
                                 unblock the card: set a new PIN with the user
                                 code
+  gca web [--listen 127.0.0.1:PORT]
+                                serve the activation web page on this
+                                computer: activate, change PIN, unblock and
+                                status (default http://127.0.0.1:8963/)
   gca admin reset-user-code --key-file FILE [--reader NAME] [--stdin]
                                 reset the user code (for the CA)
   gca help [COMMAND]            show help, such as gca help activate
@@ -255,6 +262,40 @@ With --stdin it reads three lines: the user code, the new PIN, the new PIN
 again.
 
 ` + secretsEN,
+	},
+	"web": {
+		zh: `用法：gca web [--listen 127.0.0.1:PORT] [--timeout DURATION] [--lang en|zh-TW]
+
+開卡網頁：在這台電腦上提供網頁，以瀏覽器進行開卡、更改PIN碼、解卡解碼/重設PIN碼，
+並查詢憑證狀態。啟動後會顯示要開啟的網址，按 Ctrl-C 停止。
+
+--listen 127.0.0.1:PORT  網頁的位址（預設 127.0.0.1:8963）。只接受 127.0.0.1 或
+                         localhost，PORT 為 0 時自動選擇可用的連接埠。
+--timeout DURATION       每一項卡片作業的時間上限（預設 30s）。
+--lang en|zh-TW          固定網頁的語言。未指定時依瀏覽器的語言設定
+                         （Accept-Language）：英文或中文，其餘為中文。
+
+網頁只接受本機、由 gca web 產生的網頁送出的要求，一次只進行一項卡片作業。用戶
+代碼與PIN碼只在網頁表單中輸入，gca web 不會顯示或記錄它們。
+`,
+		en: `Usage: gca web [--listen 127.0.0.1:PORT] [--timeout DURATION] [--lang en|zh-TW]
+
+Serves the activation web page on this computer: activate a card, change
+the PIN, unblock it and reset the PIN, and check the certificate status in
+a browser. It prints the address to open; Ctrl-C stops it.
+
+--listen 127.0.0.1:PORT  address of the page (default 127.0.0.1:8963). Only
+                         127.0.0.1 or localhost is accepted; PORT 0 picks a
+                         free port.
+--timeout DURATION       maximum time of each card operation (default 30s).
+--lang en|zh-TW          fixes the page's language. Without it the page
+                         follows the browser's language (Accept-Language):
+                         English or Chinese, and Chinese for any other.
+
+The page accepts requests only from this computer and from pages that gca
+web rendered, and runs one card operation at a time. User codes and PINs
+are typed only into the page's form; gca web never shows or logs them.
+`,
 	},
 	"admin": {
 		zh: `用法：gca admin reset-user-code --key-file FILE [--reader NAME] [--stdin] [--json] [--timeout DURATION] [--lang en|zh-TW]

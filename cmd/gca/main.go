@@ -1,7 +1,8 @@
 // Command gca is the activation client of GCA certificate IC cards (政府憑證
 // IC卡). It detects cards in PC/SC readers and shows a card's information
 // and status. It performs activation (開卡), change PIN and unblock / reset
-// PIN (解卡), and for the CA the user-code reset.
+// PIN (解卡), and for the CA the user-code reset. gca web serves the same
+// operations as a local web page (package web).
 //
 // Its texts are zh-TW by default and English when the locale or --lang
 // says so (package messages). It reads secrets only from the terminal with
@@ -26,6 +27,7 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -35,6 +37,7 @@ import (
 
 	"gcacard/client"
 	"gcacard/messages"
+	"gcacard/web"
 )
 
 // Exit codes, as the package comment lists them.
@@ -62,6 +65,7 @@ var exitCodes = map[string]int{
 	"several-cards":          exitInvalid,
 	"invalid-management-key": exitInvalid,
 	"key-file":               exitInvalid,
+	"invalid-listen":         exitInvalid,
 
 	"no-service":     exitNoCard,
 	"no-reader":      exitNoCard,
@@ -100,10 +104,16 @@ type system struct {
 	now         func() time.Time
 	// terminal returns a source of hidden input when stdin is a terminal.
 	terminal func(stdin io.Reader, prompts io.Writer) (secretSource, bool)
+	// webService reaches the readers for gca web.
+	webService web.Service
+	// webContext returns the context whose end stops gca web. In the
+	// program, SIGINT or SIGTERM ends it.
+	webContext func() (context.Context, context.CancelFunc)
 }
 
 func main() {
-	sys := system{openService: openPCSC, now: time.Now, terminal: openTerminal}
+	sys := system{openService: openPCSC, now: time.Now, terminal: openTerminal,
+		webService: web.PCSCService{}, webContext: signalContext}
 	os.Exit(run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr, os.Getenv, sys))
 }
 
@@ -113,7 +123,10 @@ type cli struct {
 	stdout, stderr io.Writer
 	sys            system
 	p              *messages.Printer
-	opts           options
+	// langSet is set when --lang was given: it then fixes gca web's page
+	// language too.
+	langSet bool
+	opts    options
 	// op is the operation that writes to the card while it runs, for the
 	// text of an error that cuts it off.
 	op messages.Operation
@@ -129,6 +142,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer, env func(stri
 	c := &cli{stdin: stdin, stdout: stdout, stderr: stderr, sys: sys}
 	c.opts.json = jsonOption(args)
 	tag, langErr := chooseLanguage(args, env)
+	_, c.langSet = languageOption(args)
 	c.p = newPrinter(tag)
 	if langErr != nil {
 		return c.report(langErr)
@@ -186,6 +200,7 @@ var commands = map[string]command{
 	"change-pin":            {withReader | withStdin, (*cli).changePIN},
 	"reset-pin":             {withReader | withStdin, (*cli).resetPIN},
 	"admin reset-user-code": {withReader | withStdin | withKeyFile, (*cli).resetUserCode},
+	"web":                   {withListen, (*cli).web},
 }
 
 // exitCode returns the exit code of err.

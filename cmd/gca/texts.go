@@ -11,49 +11,53 @@ import (
 // Keys of the texts that only gca shows. The shared texts are in package
 // messages.
 const (
-	keyPrompt           messages.Key = "gca.prompt"
-	keyPlain            messages.Key = "gca.plain"
-	keyAlso             messages.Key = "gca.also"
-	keyLine             messages.Key = "gca.line"
-	keyIndentedLine     messages.Key = "gca.indentedLine"
-	keyErrorLine        messages.Key = "gca.errorLine"
-	keyWarningLine      messages.Key = "gca.warningLine"
-	keyListSeparator    messages.Key = "gca.listSeparator"
-	keyQuoted           messages.Key = "gca.quoted"
-	keyUnknownCommand   messages.Key = "gca.unknownCommand"
-	keyUnknownAdmin     messages.Key = "gca.unknownAdmin"
-	keyUnexpectedArg    messages.Key = "gca.unexpectedArgument"
-	keyInvalidOption    messages.Key = "gca.invalidOption"
-	keyUnknownOption    messages.Key = "gca.unknownOption"
-	keyOptionNeedsValue messages.Key = "gca.optionNeedsValue"
-	keyOptionBadValue   messages.Key = "gca.optionBadValue"
-	keyInvalidTimeout   messages.Key = "gca.invalidTimeout"
-	keyInvalidLang      messages.Key = "gca.invalidLang"
-	keyKeyFileMissing   messages.Key = "gca.keyFileMissing"
-	keyKeyFileRead      messages.Key = "gca.keyFileRead"
-	keyKeyFileFormat    messages.Key = "gca.keyFileFormat"
-	keyKeyFileOpen      messages.Key = "gca.keyFileOpen"
-	keyNotTerminal      messages.Key = "gca.notTerminal"
-	keyMissingInput     messages.Key = "gca.missingInput"
-	keyReadInput        messages.Key = "gca.readInput"
-	keySeveralCards     messages.Key = "gca.severalCards"
-	keyReaderNotFound   messages.Key = "gca.readerNotFound"
-	keyNoCardAny        messages.Key = "gca.noCardAny"
-	keyNoCardWithin     messages.Key = "gca.noCardWithin"
-	keyCardMute         messages.Key = "gca.cardMute"
-	keyUsingReader      messages.Key = "gca.usingReader"
-	keyHintChangePIN    messages.Key = "gca.hintChangePIN"
-	keyHintResetPIN     messages.Key = "gca.hintResetPIN"
-	keyHintActivate     messages.Key = "gca.hintActivate"
-	keyHintStatus       messages.Key = "gca.hintStatus"
-	keyHintHelp         messages.Key = "gca.hintHelp"
-	keyStatusUnreadable messages.Key = "gca.statusUnreadable"
-	keyInputUserCode    messages.Key = "gca.inputUserCode"
-	keyInputCurrentPIN  messages.Key = "gca.inputCurrentPIN"
-	keyInputNewPIN      messages.Key = "gca.inputNewPIN"
-	keyInputNewPINAgain messages.Key = "gca.inputNewPINAgain"
-	keyInputNewCode     messages.Key = "gca.inputNewUserCode"
-	keyInputNewAgain    messages.Key = "gca.inputNewUserCodeAgain"
+	keyPrompt            messages.Key = "gca.prompt"
+	keyPlain             messages.Key = "gca.plain"
+	keyAlso              messages.Key = "gca.also"
+	keyLine              messages.Key = "gca.line"
+	keyIndentedLine      messages.Key = "gca.indentedLine"
+	keyErrorLine         messages.Key = "gca.errorLine"
+	keyWarningLine       messages.Key = "gca.warningLine"
+	keyListSeparator     messages.Key = "gca.listSeparator"
+	keyQuoted            messages.Key = "gca.quoted"
+	keyUnknownCommand    messages.Key = "gca.unknownCommand"
+	keyUnknownAdmin      messages.Key = "gca.unknownAdmin"
+	keyUnexpectedArg     messages.Key = "gca.unexpectedArgument"
+	keyInvalidOption     messages.Key = "gca.invalidOption"
+	keyUnknownOption     messages.Key = "gca.unknownOption"
+	keyOptionNeedsValue  messages.Key = "gca.optionNeedsValue"
+	keyOptionBadValue    messages.Key = "gca.optionBadValue"
+	keyInvalidTimeout    messages.Key = "gca.invalidTimeout"
+	keyInvalidLang       messages.Key = "gca.invalidLang"
+	keyKeyFileMissing    messages.Key = "gca.keyFileMissing"
+	keyKeyFileRead       messages.Key = "gca.keyFileRead"
+	keyKeyFileFormat     messages.Key = "gca.keyFileFormat"
+	keyKeyFileOpen       messages.Key = "gca.keyFileOpen"
+	keyNotTerminal       messages.Key = "gca.notTerminal"
+	keyMissingInput      messages.Key = "gca.missingInput"
+	keyReadInput         messages.Key = "gca.readInput"
+	keySeveralCards      messages.Key = "gca.severalCards"
+	keyReaderNotFound    messages.Key = "gca.readerNotFound"
+	keyNoCardAny         messages.Key = "gca.noCardAny"
+	keyNoCardWithin      messages.Key = "gca.noCardWithin"
+	keyCardMute          messages.Key = "gca.cardMute"
+	keyUsingReader       messages.Key = "gca.usingReader"
+	keyHintChangePIN     messages.Key = "gca.hintChangePIN"
+	keyHintResetPIN      messages.Key = "gca.hintResetPIN"
+	keyHintActivate      messages.Key = "gca.hintActivate"
+	keyHintStatus        messages.Key = "gca.hintStatus"
+	keyHintHelp          messages.Key = "gca.hintHelp"
+	keyStatusUnreadable  messages.Key = "gca.statusUnreadable"
+	keyInputUserCode     messages.Key = "gca.inputUserCode"
+	keyInputCurrentPIN   messages.Key = "gca.inputCurrentPIN"
+	keyInputNewPIN       messages.Key = "gca.inputNewPIN"
+	keyInputNewPINAgain  messages.Key = "gca.inputNewPINAgain"
+	keyInputNewCode      messages.Key = "gca.inputNewUserCode"
+	keyInputNewAgain     messages.Key = "gca.inputNewUserCodeAgain"
+	keyWebListening      messages.Key = "gca.webListening"
+	keyListenNotLoopback messages.Key = "gca.listenNotLoopback"
+	keyListenInvalid     messages.Key = "gca.listenInvalid"
+	keyListenFailed      messages.Key = "gca.listenFailed"
 )
 
 // entries are gca's own texts, added to the catalogue of package messages.
@@ -68,8 +72,8 @@ var entries = []messages.Entry{
 	{Key: keyListSeparator, ZH: "、", EN: ", "},
 	{Key: keyQuoted, ZH: "「%s」", EN: "%q"},
 	{Key: keyUnknownCommand,
-		ZH: "未知的指令。可用的指令：detect、info、status、activate、change-pin、reset-pin、admin、help。",
-		EN: "Unknown command. The commands are detect, info, status, activate, change-pin, reset-pin, admin and help."},
+		ZH: "未知的指令。可用的指令：detect、info、status、activate、change-pin、reset-pin、web、admin、help。",
+		EN: "Unknown command. The commands are detect, info, status, activate, change-pin, reset-pin, web, admin and help."},
 	{Key: keyUnknownAdmin,
 		ZH: "gca admin 需要子指令 reset-user-code，請執行 gca help admin 查看用法。",
 		EN: "gca admin needs the subcommand reset-user-code: run gca help admin for its usage."},
@@ -141,6 +145,18 @@ var entries = []messages.Entry{
 	{Key: keyInputNewPINAgain, ZH: "再一次新的PIN碼", EN: "new PIN again"},
 	{Key: keyInputNewCode, ZH: "新的用戶代碼", EN: "new user code"},
 	{Key: keyInputNewAgain, ZH: "再一次新的用戶代碼", EN: "new user code again"},
+	{Key: keyWebListening,
+		ZH: "開卡網頁已啟動，請以瀏覽器開啟 %s （按 Ctrl-C 停止）",
+		EN: "The activation page is ready: open %s in a browser (Ctrl-C stops it)"},
+	{Key: keyListenNotLoopback,
+		ZH: "--listen %s 不是本機位址：gca web 只在 127.0.0.1 上提供服務，不接受其他電腦的連線。請輸入 --listen 127.0.0.1:PORT，例如 --listen %s。",
+		EN: "--listen %s is not on this computer: gca web serves 127.0.0.1 only and accepts no connection from other computers. Type --listen 127.0.0.1:PORT, such as --listen %s."},
+	{Key: keyListenInvalid,
+		ZH: "--listen 的值「%s」無效，請輸入 127.0.0.1:PORT（PORT 為 0~65535），例如 --listen %s。",
+		EN: "Invalid --listen %q: type 127.0.0.1:PORT with a PORT from 0 to 65535, such as --listen %s."},
+	{Key: keyListenFailed,
+		ZH: "無法在 %s 上提供網頁：%s。該連接埠可能已被其他程式使用，請以 --listen 127.0.0.1:PORT 改用其他連接埠。",
+		EN: "Cannot serve the page on %s: %s. Another program may use that port: choose another with --listen 127.0.0.1:PORT."},
 }
 
 // newPrinter returns a Printer with gca's own texts.
