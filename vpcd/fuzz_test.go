@@ -27,10 +27,10 @@ func maxAllocs(n int) uint64 {
 
 // FuzzReadFrame reads a stream of frames with a payload limit from the
 // input. It checks every frame and every error against the protocol as
-// stated here from the frame's first bytes, that no call allocates more
-// than the length it accepts (a length over the limit must be rejected
-// before its payload is allocated), and that writing the frames read gives
-// back the bytes they were read from.
+// stated here from the frame's first bytes. No call may allocate more than
+// the length it accepts, so a length over the limit must be rejected before
+// its payload is allocated. Writing the frames read must give back the
+// bytes they were read from.
 func FuzzReadFrame(f *testing.F) {
 	f.Add(uint16(MaxPayload), []byte{0x00, 0x01, ControlGetATR})
 	f.Add(uint16(MaxPayload), []byte{0x00, 0x05, 0x00, 0xA4, 0x00, 0x0C, 0x00, 0x00, 0x01, ControlPowerOn})
