@@ -1,7 +1,9 @@
 # Go fuzzing time per fuzz target, in go test -fuzztime syntax (30s, 2m, 1000x).
 FUZZTIME ?= 30s
+# Fuzzing time per target of make fuzz-smoke.
+FUZZ_SMOKE_TIME ?= 5s
 
-.PHONY: all deps build test conformance fuzz fixtures clean
+.PHONY: all deps build test conformance fuzz fuzz-smoke fixtures clean
 
 all: build
 
@@ -40,6 +42,10 @@ conformance: deps build
 
 fuzz:
 	FUZZTIME=$(FUZZTIME) bash scripts/fuzz.sh
+
+# Runs every fuzz target briefly, FUZZ_SMOKE_TIME each, as CI does.
+fuzz-smoke:
+	FUZZTIME=$(FUZZ_SMOKE_TIME) bash scripts/fuzz.sh
 
 # Regenerates the test CA and keys with cmd/gcafixtures.
 fixtures:

@@ -2,13 +2,25 @@
 # Runs every Go fuzz target in the module, one after another, for FUZZTIME
 # each and stops at the first target that fails. FUZZTIME defaults to 30s
 # and takes any value that go test -fuzztime accepts, such as 1m or 500x.
+# make fuzz-smoke runs it with FUZZTIME=5s, a short run for CI.
+#
+# FUZZMINIMIZETIME (default 2s) bounds the time go test spends minimizing
+# each input that finds new coverage or fails. With go's default of 60s a
+# 30s run of FuzzCard spent two thirds of its time minimizing: 12,206
+# executions, against 70,910 with 2s (2 shared cores, go 1.26).
 #
 # go test -fuzz takes one target in one package per run, so the script
-# lists the targets of each package first.
+# lists the targets of each package first. At the end it prints the
+# executions of each target, the last "execs" count that go test -fuzz
+# reported for it.
 set -euo pipefail
 
 fuzztime=${FUZZTIME:-30s}
+minimizetime=${FUZZMINIMIZETIME:-2s}
 count=0
+summary=()
+output=$(mktemp)
+trap 'rm -f "$output"' EXIT
 
 # Only packages with test files can contain fuzz targets.
 packages=$(go list -f '{{if or .TestGoFiles .XTestGoFiles}}{{.ImportPath}}{{end}}' ./...)
@@ -20,13 +32,23 @@ for package in $packages; do
 
 	for target in $targets; do
 		echo "==> $package $target (fuzztime $fuzztime)"
-		go test -run '^$' -fuzz "^${target}\$" -fuzztime "$fuzztime" "$package"
+		go test -run '^$' -fuzz "^${target}\$" -fuzztime "$fuzztime" -fuzzminimizetime "$minimizetime" \
+			"$package" 2>&1 | tee "$output"
+
+		# Progress lines read "fuzz: elapsed: 30s, execs: 161213 (5374/sec), ...".
+		execs=$(sed -nE 's/^fuzz: elapsed: .*, execs: ([0-9]+) .*/\1/p' "$output" | tail -n 1)
+		summary+=("$(printf '%-40s %-20s %12s' "$package" "$target" "${execs:-unknown}")")
 		count=$((count + 1))
 	done
 done
 
 if ((count == 0)); then
 	echo "fuzz: no fuzz targets found in the module"
-else
-	echo "fuzz: fuzz targets passed: $count"
+	exit 0
 fi
+
+echo
+echo "fuzz: executions per target in $fuzztime each"
+printf '%-40s %-20s %12s\n' package target execs
+printf '%s\n' "${summary[@]}"
+echo "fuzz: fuzz targets passed: $count"

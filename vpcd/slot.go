@@ -49,7 +49,8 @@ type Slot struct {
 	// Trace, when set, receives every command and response APDU. It must
 	// redact secrets itself.
 	Trace func(command, response []byte)
-	// StallTimeout bounds the time from a frame's first byte to its last.
+	// StallTimeout bounds the time from a frame's first byte to its last,
+	// and the time that writing one reply may take.
 	StallTimeout time.Duration
 	// MaxPayload is the largest frame payload accepted, MaxPayload when 0.
 	MaxPayload int
@@ -326,6 +327,7 @@ func (s *Slot) serve(ctx context.Context, conn net.Conn, log *slog.Logger) {
 	dl := &deadlines{conn: conn}
 	stop := context.AfterFunc(ctx, dl.interrupt)
 	defer stop()
+	out := replyWriter{conn: conn, timeout: s.StallTimeout}
 	log.Info("card inserted: connected to vpcd")
 
 	for {
@@ -336,8 +338,8 @@ func (s *Slot) serve(ctx context.Context, conn net.Conn, log *slog.Logger) {
 		}
 		dl.set(time.Time{})
 
-		if err := s.handle(conn, payload, log); err != nil {
-			log.Warn("closing the connection to vpcd: writing a reply failed", "err", err)
+		if err := s.handle(out, payload, log); err != nil {
+			s.logWriteError(log, err)
 			return
 		}
 	}
@@ -356,6 +358,27 @@ func (s *Slot) logReadError(ctx context.Context, log *slog.Logger, err error) {
 	default:
 		log.Warn("closing the connection to vpcd", "err", err)
 	}
+}
+
+func (s *Slot) logWriteError(log *slog.Logger, err error) {
+	if errors.Is(err, os.ErrDeadlineExceeded) {
+		log.Warn("closing the connection to vpcd: writing a reply timed out, vpcd is not reading", "timeout", s.StallTimeout)
+		return
+	}
+	log.Warn("closing the connection to vpcd: writing a reply failed", "err", err)
+}
+
+// replyWriter writes replies with a write deadline of timeout each, so that
+// a peer that stops reading cannot block the slot, or its shutdown, for
+// longer than that.
+type replyWriter struct {
+	conn    net.Conn
+	timeout time.Duration
+}
+
+func (w replyWriter) Write(p []byte) (int, error) {
+	w.conn.SetWriteDeadline(time.Now().Add(w.timeout))
+	return w.conn.Write(p)
 }
 
 // handle replies to one frame's payload.

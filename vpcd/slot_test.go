@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"net"
+	"os"
 	"strings"
 	"sync"
 	"testing"
@@ -607,5 +608,65 @@ func TestSlotRejectsNonLoopback(t *testing.T) {
 				t.Error("Connected() = true after Run failed")
 			}
 		})
+	}
+}
+
+// TestSlotPeerNotReading fills the socket buffers with get ATR frames and
+// never reads a reply. The Slot must close the connection once a reply
+// write stalls, and serve the next connection.
+func TestSlotPeerNotReading(t *testing.T) {
+	vpcd := newFakeVPCD(t)
+	s := newTestSlot(t, newFakeCard(), vpcd.addr())
+	runSlot(t, s)
+	first := vpcd.accept(t)
+	first.expectATR()
+
+	floodUntilBlocked(t, first)
+
+	second := vpcd.accept(t)
+	second.expectATR()
+	first.close()
+}
+
+// TestSlotCancelWhilePeerNotReading checks that Run returns after a
+// cancel even while a reply write is blocked: the write gives up after
+// StallTimeout, which is longer here than the wait that finds it blocked.
+func TestSlotCancelWhilePeerNotReading(t *testing.T) {
+	vpcd := newFakeVPCD(t)
+	s := newTestSlot(t, newFakeCard(), vpcd.addr())
+	s.StallTimeout = 2 * quietWait
+	s.MinBackoff, s.MaxBackoff = time.Hour, time.Hour
+	cancel, result := runSlot(t, s)
+	p := vpcd.accept(t)
+	p.expectATR()
+
+	floodUntilBlocked(t, p)
+	cancel()
+	if err := waitResult(t, result); err != nil {
+		t.Errorf("Run returned %v after cancel, want nil", err)
+	}
+	p.close()
+}
+
+// floodUntilBlocked writes get ATR frames without reading until a write
+// makes no progress at all for quietWait, that is, until the Slot's
+// replies fill the socket buffers and the Slot stops reading.
+func floodUntilBlocked(t *testing.T, p *peer) {
+	t.Helper()
+	chunk := bytes.Repeat([]byte{0x00, 0x01, ControlGetATR}, 16*1024)
+	// offset keeps frames whole across partial writes.
+	for sent, offset := 0, 0; ; {
+		if sent > 1<<30 {
+			t.Fatal("the Slot read 1 GiB of frames while its replies were not read")
+		}
+		p.conn.SetWriteDeadline(time.Now().Add(quietWait))
+		n, err := p.conn.Write(chunk[offset:])
+		sent += n
+		offset = (offset + n) % len(chunk)
+		// A write that makes no progress, or one that fails because the
+		// Slot has already given up the connection, ends the flood.
+		if err != nil && (n == 0 || !errors.Is(err, os.ErrDeadlineExceeded)) {
+			return
+		}
 	}
 }
