@@ -1,7 +1,10 @@
 # Go fuzzing time per fuzz target, in go test -fuzztime syntax (30s, 2m, 1000x).
 FUZZTIME ?= 30s
 
-.PHONY: all deps build test conformance fuzz fixtures clean
+# Parallel Ginkgo processes per fault suite: one per vpcd slot.
+FAULTS_PROCS ?= 2
+
+.PHONY: all deps build test conformance faults fuzz fixtures clean
 
 all: build
 
@@ -37,6 +40,18 @@ test: deps
 # LABEL_FILTER=state. See scripts/conformance.sh.
 conformance: deps build
 	bash scripts/conformance.sh
+
+# Runs every Ginkgo fault suite under faults/ (specs labelled "faults")
+# with pcscd running, in FAULTS_PROCS processes each. Writes
+# reports/faults/junit.xml and the suites' counts, such as
+# reports/faults/crash-counts.json. Specs that mount tmpfs need root and
+# skip without it.
+faults: deps
+	rm -rf reports/faults
+	mkdir -p reports/faults
+	GCA_FAULTS_REPORT_DIR="$(CURDIR)/reports/faults" bash scripts/with-pcscd.sh \
+		go tool ginkgo --label-filter faults --procs $(FAULTS_PROCS) --no-color \
+		--output-dir reports/faults --junit-report junit.xml ./faults/...
 
 fuzz:
 	FUZZTIME=$(FUZZTIME) bash scripts/fuzz.sh
