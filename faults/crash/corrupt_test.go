@@ -67,8 +67,9 @@ type stateFile struct {
 }
 
 // editState returns a corruption that edits the state's JSON object. With
-// checksum it writes a matching checksum, as someone who knows the format
-// would; without it keeps the old one, as a careless hand edit would.
+// checksum it writes a matching checksum, as an editor who has read the
+// format would. Without, it keeps the old checksum, as a careless hand
+// edit would.
 func editState(checksum bool, edit func(state map[string]any)) func(path string, good []byte) {
 	return writeBytes(func(good []byte) []byte {
 		GinkgoHelper()

@@ -142,11 +142,11 @@ var _ = Describe("a state folder that cannot be written", Faults, Storage, func(
 	})
 })
 
-// runStorageFault serves a card whose state folder is a small tmpfs,
-// breaks the folder while the card runs, and checks through pcscd that
-// the operation returns 6581 for the correct and a wrong value, leaving
-// the counters and the state file as they were (CNT-02). Once the folder
-// works again the correct value succeeds.
+// runStorageFault serves a card whose state folder is a small tmpfs and
+// breaks the folder while the card runs. Through pcscd, the operation must
+// then return 6581 for the correct and a wrong value and leave the
+// counters and the state file as they were (CNT-02). Once the folder works
+// again the correct value succeeds.
 func runStorageFault(fault storageFault, op operation) {
 	slot, reader := useSlot()
 	p := loadProfile(op.profile)
