@@ -172,7 +172,7 @@ func mergeCounts() error {
 	if err := os.WriteFile(filepath.Join(dir, countsFile), b, 0o644); err != nil {
 		return err
 	}
-	fmt.Fprintf(GinkgoWriter, "crash faults: %d crash points over %d operations, %d crash runs (%d passed, %d ended by SIGKILL), %d storage cases (%d passed); details in %s\n",
-		len(s.CrashPoints), s.Operations, s.CrashRuns, s.CrashPassed, s.KillsConfirmed, s.StorageCases, s.StoragePassed, filepath.Join(dir, countsFile))
+	AddReportEntry("crash fault counts", fmt.Sprintf("%d crash points over %d operations, %d crash runs (%d passed, %d ended by SIGKILL), %d storage cases (%d passed); details in %s",
+		len(s.CrashPoints), s.Operations, s.CrashRuns, s.CrashPassed, s.KillsConfirmed, s.StorageCases, s.StoragePassed, filepath.Join(dir, countsFile)))
 	return nil
 }
