@@ -3,7 +3,10 @@ FUZZTIME ?= 30s
 # Fuzzing time per target of make fuzz-smoke.
 FUZZ_SMOKE_TIME ?= 5s
 
-.PHONY: all deps build test conformance fuzz fuzz-smoke fixtures clean
+# Parallel Ginkgo processes per fault suite: one per vpcd slot.
+FAULTS_PROCS ?= 2
+
+.PHONY: all deps build test conformance faults fuzz fuzz-smoke fixtures clean
 
 all: build
 
@@ -39,6 +42,18 @@ test: deps
 # LABEL_FILTER=state. See scripts/conformance.sh.
 conformance: deps build
 	bash scripts/conformance.sh
+
+# Runs every Ginkgo fault suite under faults/ (specs labelled "faults")
+# with pcscd running, in FAULTS_PROCS processes each. Writes
+# reports/faults/junit.xml and the suites' counts, such as
+# reports/faults/crash-counts.json. Specs that mount tmpfs need root and
+# skip without it.
+faults: deps
+	rm -rf reports/faults
+	mkdir -p reports/faults
+	GCA_FAULTS_REPORT_DIR="$(CURDIR)/reports/faults" bash scripts/with-pcscd.sh \
+		go tool ginkgo --label-filter faults --procs $(FAULTS_PROCS) --no-color \
+		--output-dir reports/faults --junit-report junit.xml ./faults/...
 
 fuzz:
 	FUZZTIME=$(FUZZTIME) bash scripts/fuzz.sh

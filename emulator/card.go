@@ -24,6 +24,13 @@ type Options struct {
 	// on purpose, so that the conformance harness can show that it catches
 	// the break. It is one of the Defect constants.
 	Defect string
+	// Fault, when set, is called at every FaultPoint that a command
+	// reaches. It is for crash tests only: the test stops the process
+	// inside it (a SIGKILL, or a panic in process) and checks what the
+	// restarted card kept. At FaultAfterReply it runs on the next call
+	// into the card, before the card's lock is taken. At the other stages
+	// it runs with the lock held, so it must never call the card.
+	Fault func(FaultPoint)
 }
 
 // Deliberate defects for Options.Defect. No real card has them.
@@ -47,6 +54,12 @@ type Card struct {
 	rand  io.Reader
 
 	defect string
+	fault  func(FaultPoint)
+	// faultOp is the operation of the command in progress once it reaches
+	// a fault point. replied is the operation whose response has left the
+	// card, which reportReply reports next. Both stay empty without a
+	// fault hook.
+	faultOp, replied FaultOp
 
 	// state is the last state saved to the store.
 	state State
@@ -92,7 +105,7 @@ func Open(img *Image, store Store, opts Options) (*Card, error) {
 	default:
 		return nil, fmt.Errorf("unknown defect %q: want %s or %s", opts.Defect, DefectNoUserCodeDecrement, DefectShortPIN)
 	}
-	c := &Card{img: *img, store: store, log: opts.Logger, rand: opts.Rand, defect: opts.Defect}
+	c := &Card{img: *img, store: store, log: opts.Logger, rand: opts.Rand, defect: opts.Defect, fault: opts.Fault}
 	if c.log == nil {
 		c.log = slog.Default()
 	}
@@ -165,7 +178,10 @@ func newState(img *Image, r io.Reader) (*State, error) {
 }
 
 // ATR returns the card's answer to reset.
-func (c *Card) ATR() []byte { return bytes.Clone(c.atr) }
+func (c *Card) ATR() []byte {
+	c.reportReply()
+	return bytes.Clone(c.atr)
+}
 
 // CardNumber returns the number in EF 0903.
 func (c *Card) CardNumber() string { return c.img.CardNumber }
@@ -173,6 +189,7 @@ func (c *Card) CardNumber() string { return c.img.CardNumber }
 // Reset is a warm reset: it clears the security status and waiting
 // response data and selects the MF (SEC-02).
 func (c *Card) Reset() {
+	c.reportReply()
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.clearVolatile()
@@ -219,9 +236,14 @@ func (c *Card) Status() Status {
 // Transmit processes one command APDU and returns the response APDU. It
 // always returns at least a status word.
 func (c *Card) Transmit(command []byte) []byte {
+	c.reportReply()
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return c.process(command).Bytes()
+
+	c.faultOp = ""
+	response := c.process(command).Bytes()
+	c.replied = c.faultOp
+	return response
 }
 
 func (c *Card) process(raw []byte) iso7816.Response {

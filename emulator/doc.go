@@ -6,4 +6,8 @@
 // puts a Card behind a virtual reader, and the fixtures package builds the
 // Image a Card is personalised with. It never logs or returns a PIN, a user
 // code or a key.
+//
+// Options.Fault is a hook for crash tests only: the card calls it at the
+// FaultPoints of the commands that use a try (fault.go). gcacard serve sets
+// it only in a binary built with the crashtest build tag.
 package emulator

@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -372,6 +373,9 @@ func TestCorruptStateFileStopsCard(t *testing.T) {
 			if !strings.Contains(err.Error(), store.Path()) {
 				t.Errorf("error %q does not name the file %s", err, store.Path())
 			}
+			if !errors.Is(err, ErrCorruptState) {
+				t.Errorf("error %q does not wrap ErrCorruptState", err)
+			}
 			if got := readFile(t, store.Path()); !bytes.Equal(got, corrupt) {
 				t.Error("Open changed the state file")
 			}
@@ -432,6 +436,31 @@ func TestUnreadableStateFileStopsCard(t *testing.T) {
 	}
 	if !strings.Contains(err.Error(), store.Path()) {
 		t.Errorf("error %q does not name the file %s", err, store.Path())
+	}
+	if !errors.Is(err, ErrStateAccess) {
+		t.Errorf("error %q does not wrap ErrStateAccess", err)
+	}
+}
+
+// A new card whose first state cannot be saved stops Open with an error
+// that wraps ErrStateAccess and names the folder, so gcacard serve reports
+// an unusable state folder rather than a bad profile.
+func TestNewCardUnsavableStateStopsCard(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "card")
+	if err := os.WriteFile(dir, []byte("not a folder"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+
+	_, err := Open(testImage(t), FileStore{Dir: dir}, Options{Logger: quietLogger()})
+
+	if err == nil {
+		t.Fatal("Open succeeded, want an error")
+	}
+	if !strings.Contains(err.Error(), dir) {
+		t.Errorf("error %q does not name the folder %s", err, dir)
+	}
+	if !errors.Is(err, ErrStateAccess) {
+		t.Errorf("error %q does not wrap ErrStateAccess", err)
 	}
 }
 

@@ -12,6 +12,11 @@ import (
 // ErrNoState is returned by Store.Load when the store holds no state yet.
 var ErrNoState = errors.New("no card state")
 
+// ErrStateAccess is wrapped by every FileStore error for a state file or
+// folder that cannot be read or written, such as a full disk, a read-only
+// folder or a state file that is a folder.
+var ErrStateAccess = errors.New("card state not accessible")
+
 // Store keeps a card's persistent state. Save must be durable when it
 // returns nil: the card relies on that to count a try before comparing
 // (CNT-01).
@@ -39,7 +44,7 @@ func (f FileStore) Load() (*State, error) {
 		return nil, ErrNoState
 	}
 	if err != nil {
-		return nil, fmt.Errorf("reading card state: %w", err)
+		return nil, fmt.Errorf("reading card state: %w: %w", ErrStateAccess, err)
 	}
 	s, err := decodeState(b)
 	if err != nil {
@@ -50,12 +55,20 @@ func (f FileStore) Load() (*State, error) {
 
 // Save writes the state to a temporary file, syncs it, renames it over the
 // state file and syncs the folder, so a crash leaves the old or the new
-// state and nothing in between.
+// state and nothing in between. Its I/O errors wrap ErrStateAccess.
 func (f FileStore) Save(s *State) error {
 	b, err := encodeState(s)
 	if err != nil {
 		return err
 	}
+	if err := f.save(b); err != nil {
+		return fmt.Errorf("%w: %w", ErrStateAccess, err)
+	}
+	return nil
+}
+
+// save writes an encoded state file as Save describes.
+func (f FileStore) save(b []byte) error {
 	if err := os.MkdirAll(f.Dir, 0o700); err != nil {
 		return fmt.Errorf("creating state folder: %w", err)
 	}

@@ -24,21 +24,26 @@ func parseKeyRef(p2 byte) (keyRef, iso7816.StatusWord) {
 // attempt uses one try of ref with value: it decrements the retry counter
 // and saves it durably, and only then compares (CNT-01, CNT-02). It returns
 // 9000 on a match, 63CX on a mismatch and 6581 when the save failed, in
-// which case the security status is unchanged too.
-func (c *Card) attempt(ref keyRef, value []byte) iso7816.StatusWord {
+// which case the security status is unchanged too. It reports op's fault
+// points up to FaultAfterCompare.
+func (c *Card) attempt(op FaultOp, ref keyRef, value []byte) iso7816.StatusWord {
 	next := c.state
 	if !(ref == refUserCode && c.defect == DefectNoUserCodeDecrement) {
 		next.refState(ref).Remaining--
 	}
+	c.faultAt(op, FaultBeforeSave)
 	if err := c.commit(&next); err != nil {
 		return iso7816.SWMemoryFailure
 	}
+	c.faultAt(op, FaultAfterSave)
 	// Every command that uses a try leaves the PIN unverified, unless it
 	// succeeds and sets the status again.
 	c.vol.pinVerified = false
 
 	stored := c.state.refState(ref)
-	if !stored.matches(c.state.Salt, value) {
+	matched := stored.matches(c.state.Salt, value)
+	c.faultAt(op, FaultAfterCompare)
+	if !matched {
 		if stored.Remaining == 0 {
 			c.log.Warn("retry counter reached 0, reference data blocked", "ref", ref.String())
 		}
@@ -111,7 +116,7 @@ func (c *Card) verifyPIN(data []byte) iso7816.StatusWord {
 		return sw
 	}
 
-	if sw := c.attempt(refPIN, pin); sw != iso7816.SWSuccess {
+	if sw := c.attempt(FaultVerify, refPIN, pin); sw != iso7816.SWSuccess {
 		return sw
 	}
 	if sw := c.restore(refPIN); sw != iso7816.SWSuccess {
@@ -172,7 +177,7 @@ func handleChangeReferenceData(c *Card, cmd iso7816.Command, _ *cmdContext) iso7
 		return status(sw)
 	}
 
-	if sw := c.attempt(refPIN, oldPIN); sw != iso7816.SWSuccess {
+	if sw := c.attempt(FaultChange, refPIN, oldPIN); sw != iso7816.SWSuccess {
 		return status(sw)
 	}
 
@@ -214,7 +219,11 @@ func (c *Card) resetPIN(data []byte) iso7816.StatusWord {
 		return sw
 	}
 
-	if sw := c.attempt(refUserCode, userCode); sw != iso7816.SWSuccess {
+	op := FaultUnblock
+	if c.state.Lifecycle == LifecycleIssued {
+		op = FaultActivate
+	}
+	if sw := c.attempt(op, refUserCode, userCode); sw != iso7816.SWSuccess {
 		return sw
 	}
 
@@ -256,9 +265,11 @@ func (c *Card) resetUserCode(data []byte) iso7816.StatusWord {
 	next := c.state
 	next.UserCode.Digest = digest(next.Salt, userCode)
 	next.UserCode.Remaining = next.UserCode.MaxTries
+	c.faultAt(FaultResetUserCode, FaultBeforeSave)
 	if err := c.commit(&next); err != nil {
 		return iso7816.SWMemoryFailure
 	}
+	c.faultAt(FaultResetUserCode, FaultAfterSave)
 	c.log.Info("user code reset by the CA")
 	return iso7816.SWSuccess
 }

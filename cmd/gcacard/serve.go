@@ -35,13 +35,18 @@ func runServe(args []string, stderr io.Writer) error {
 	}
 	logger := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
 
+	fault, err := crashTestHook(logger)
+	if err != nil {
+		return fail(exitUsage, "%v", err)
+	}
+
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 
 	var slots []*vpcd.Slot
 	stateDirs := map[string]string{}
 	for _, c := range opts.cards {
-		slot, err := openSlot(c, opts, logger, stateDirs)
+		slot, err := openSlot(c, opts, logger, stateDirs, fault)
 		if err != nil {
 			return err
 		}
@@ -52,7 +57,8 @@ func runServe(args []string, stderr io.Writer) error {
 
 // openSlot loads a card's profile and state and builds its slot.
 // stateDirs maps each state folder already in use to its card's profile.
-func openSlot(c *cardArgs, opts *serveArgs, logger *slog.Logger, stateDirs map[string]string) (*vpcd.Slot, error) {
+// fault is the card's fault hook, nil outside crash tests.
+func openSlot(c *cardArgs, opts *serveArgs, logger *slog.Logger, stateDirs map[string]string, fault func(emulator.FaultPoint)) (*vpcd.Slot, error) {
 	profile, err := fixtures.Load(c.profile)
 	if err != nil {
 		return nil, fail(exitProfile, "%v", err)
@@ -72,10 +78,13 @@ func openSlot(c *cardArgs, opts *serveArgs, logger *slog.Logger, stateDirs map[s
 	}
 
 	log := logger.With("card", profile.CardNumber, "slot", c.slot)
-	card, err := fixtures.OpenCard(profile, emulator.FileStore{Dir: c.stateDir}, time.Now(), emulator.Options{Logger: log})
+	card, err := fixtures.OpenCard(profile, emulator.FileStore{Dir: c.stateDir}, time.Now(), emulator.Options{Logger: log, Fault: fault})
 	if err != nil {
 		if errors.Is(err, emulator.ErrCorruptState) {
 			return nil, fail(exitState, "%v: move the folder away to start the card afresh", err)
+		}
+		if errors.Is(err, emulator.ErrStateAccess) {
+			return nil, fail(exitState, "%v: give a folder that this user can read and write, on a disk with free space", err)
 		}
 		return nil, fail(exitProfile, "%v", err)
 	}
