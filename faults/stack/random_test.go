@@ -52,7 +52,8 @@ var _ = Describe("Random APDUs", Faults, Random, Serial, func() {
 		s := serveCard("activated", 1)
 		reader := stacktest.ReaderName(1)
 		waitPresent(reader)
-		conn := mustConnect(reader)
+		conn, err := connect(reader)
+		Expect(err).NotTo(HaveOccurred())
 
 		g := apdugen.New(seed)
 		histogram := map[string]int{}
@@ -69,7 +70,7 @@ var _ = Describe("Random APDUs", Faults, Random, Serial, func() {
 		conn.close()
 
 		By("loading the state file with the emulator's state loader")
-		_, err := emulator.FileStore{Dir: s.dir}.Load()
+		_, err = emulator.FileStore{Dir: s.dir}.Load()
 		Expect(err).NotTo(HaveOccurred(), replay)
 		Expect(s.savedStatus()).To(Equal(s.status()), "the state file holds the state in memory, %s", replay)
 		Expect(probe(reader)).To(Succeed(), "the card answers GET DATA after the random commands")

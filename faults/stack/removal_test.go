@@ -18,12 +18,12 @@ import (
 // reinsertions is the number of removals of the activation spec.
 const reinsertions = 100
 
-// dropMode says whether a dropped command reached the emulator.
+// dropMode selects whether the emulator processes a dropped command.
 type dropMode int
 
 const (
-	// dropBefore closes the vpcd connection before the emulator sees the
-	// command.
+	// dropBefore closes the vpcd connection before the emulator receives
+	// the command.
 	dropBefore dropMode = iota
 	// dropAfter lets the emulator process the command, then closes the
 	// connection before the response reaches pcscd.
@@ -34,7 +34,7 @@ func (m dropMode) String() string { return [...]string{"before", "after"}[m] }
 
 // dropAt returns an intercept that passes commands to the card until the
 // n-th command that match selects, and at that one closes the vpcd
-// connection as mode says. fired is set when it did. The intercept runs on
+// connection as mode selects. fired is set when it did. The intercept runs on
 // the slot's one serving goroutine, so its counter needs no lock.
 func dropAt(s *servedCard, n int, mode dropMode, matches func([]byte) bool, fired *bool) func([]byte, func([]byte) []byte) []byte {
 	seen := 0
@@ -68,7 +68,7 @@ func isSigningCertRead(command []byte) bool {
 }
 
 // reinsert waits until pcscd has seen the card go, puts it back and waits
-// until it answers.
+// until it responds.
 func reinsert(s *servedCard, reader string) {
 	GinkgoHelper()
 	waitAbsent(reader)
@@ -160,26 +160,34 @@ var _ = Describe("vpcd connection dropped", Faults, Stack, Serial, func() {
 		total -= start
 		expected := wrong.TriesLeft
 		Expect(expected).To(Equal(maxTries - 1))
+		GinkgoWriter.Printf("an activation with a wrong user code sends %d commands\n", total)
 
 		outcomes := map[string]int{}
 		for round := 1; round <= reinsertions; round++ {
 			if expected <= 1 {
 				// The CA's user-code reset gives the tries back, so the
 				// rounds never block the user code.
-				conn := mustConnect(reader)
-				Expect(client.New(conn.card).ResetUserCode(s.managementKey(), fmt.Sprintf("Reset%04d", round))).To(Succeed())
-				conn.close()
+				resetUserCode(s, reader, fmt.Sprintf("Reset%04d", round))
 				expected = maxTries
 			}
 
-			n := 1 + (round*7)%total
-			mode := dropMode(round % 2)
+			// n from 1 to total drops the connection at that command of
+			// the activation, and n = total+1 removes the card after the
+			// activation has returned. Each sweep of total+1 rounds takes
+			// every n once, and the sweeps alternate the drop mode.
+			n := 1 + (round-1)%(total+1)
+			mode := dropMode((round - 1) / (total + 1) % 2)
 			from := s.card.logLen()
 			fired := false
 			s.card.setIntercept(dropAt(s, n, mode, anyCommand, &fired))
 			err := activate(reader, userCode, newPIN)
 			s.card.setIntercept(nil)
-			Expect(fired).To(BeTrue(), "round %d: the intercept dropped no command", round)
+			if n > total {
+				Expect(fired).To(BeFalse(), "round %d: the intercept dropped a command of an activation of %d commands", round, total)
+				s.vslot.Remove()
+			} else {
+				Expect(fired).To(BeTrue(), "round %d: the intercept dropped no command", round)
+			}
 			reinsert(s, reader)
 
 			compared := resetRetryCounters(s.card.processedSince(from))
@@ -210,16 +218,12 @@ var _ = Describe("vpcd connection dropped", Faults, Stack, Serial, func() {
 		}
 
 		By("activating with the right user code after the last re-insertion")
-		if expected < maxTries {
-			conn := mustConnect(reader)
-			Expect(client.New(conn.card).ResetUserCode(s.managementKey(), "FinalCode1")).To(Succeed())
-			conn.close()
-		}
+		resetUserCode(s, reader, "FinalCode1")
 		Expect(activate(reader, "FinalCode1", newPIN)).To(Succeed())
 		Expect(s.status().Lifecycle).To(Equal(emulator.LifecycleActivated))
 
 		GinkgoWriter.Printf("reinsertion outcomes: %v\n", outcomes)
-		Expect(outcomes["completed"]+outcomes["not compared"]+outcomes["compared, response lost"]).To(Equal(reinsertions))
+		Expect(outcomes["completed"] + outcomes["not compared"] + outcomes["compared, response lost"]).To(Equal(reinsertions))
 		counts.update(func(c *stackCounts) {
 			c.Reinsertions = reinsertions
 			c.ReinsertionOutcomes = outcomes
@@ -235,6 +239,16 @@ func activate(reader, userCode, newPIN string) error {
 	}
 	defer conn.close()
 	return client.New(conn.card).Activate(userCode, newPIN)
+}
+
+// resetUserCode sets a new user code with the CA's user-code reset, which
+// restores the user code's tries.
+func resetUserCode(s *servedCard, reader, userCode string) {
+	GinkgoHelper()
+	conn, err := connect(reader)
+	Expect(err).NotTo(HaveOccurred())
+	defer conn.close()
+	Expect(client.New(conn.card).ResetUserCode(s.managementKey(), userCode)).To(Succeed())
 }
 
 // resetRetryCounters returns the status words of the RESET RETRY COUNTER
