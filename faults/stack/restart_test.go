@@ -30,10 +30,10 @@ func requireRoot() {
 	Skip("this spec starts pcscd instances of internal/pcscdns, which needs root")
 }
 
-// startInstance starts pcscdns instance index in dir. pcscd removes its
-// socket and PID file when it stops; startInstance removes any it left, so
-// the instance can start again in the same folder and keep its socket
-// path, which is all a running client knows of it.
+// startInstance starts pcscdns instance index in dir. It first removes a
+// socket or PID file that a stopped pcscd left there. So the instance can
+// start again in the same folder and keep its socket path, which is all a
+// running client knows of it.
 func startInstance(ctx context.Context, index int, dir string) *pcscdns.Instance {
 	GinkgoHelper()
 	for _, name := range []string{"pcscd.comm", "pcscd.pid"} {

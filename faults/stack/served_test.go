@@ -185,8 +185,8 @@ func lockMachineSlot(slot int) {
 	stacktest.LockSlot(GinkgoTB(), slot)
 }
 
-// waitPresent waits until the machine's pcscd shows a card in reader that
-// answers a GET DATA.
+// waitPresent waits until the machine's pcscd shows a card in reader and
+// the card returns 9000 to GET DATA.
 func waitPresent(reader string) {
 	GinkgoHelper()
 	_, err := stacktest.WaitCard(context.Background(), reader, true, presenceTimeout)

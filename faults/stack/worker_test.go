@@ -20,11 +20,10 @@ import (
 	"gcacard/pcsc"
 )
 
-// The worker is this test binary started again with workerEnv=1. It is a
-// PC/SC client in its own process, so that PCSCLITE_CSOCK_NAME can point
-// it at a pcscd of internal/pcscdns (libpcsclite reads that variable once
-// per process), and so that a pcscd restart hits a process the test does
-// not share. It reads one JSON request per line on stdin and writes one
+// The worker is this test binary started again with workerEnv=1: a PC/SC
+// client in its own process. PCSCLITE_CSOCK_NAME can then point it at a
+// pcscd of internal/pcscdns, because libpcsclite reads that variable once
+// per process. A pcscd restart also hits a process the test does not share. It reads one JSON request per line on stdin and writes one
 // JSON reply per line on stdout. Secrets travel on stdin, never as
 // arguments.
 const workerEnv = "GCA_FAULTS_STACK_WORKER"
@@ -40,7 +39,7 @@ type workerRequest struct {
 	Tail     int      `json:"tail,omitempty"`
 }
 
-// workerReply is the worker's answer to one request.
+// workerReply is the worker's reply to one request.
 type workerReply struct {
 	OK bool `json:"ok"`
 	// Code and Message describe the error as gca shows it: the stable
