@@ -47,24 +47,26 @@ var _ = BeforeSuite(func() {
 type stackCounts struct {
 	mu sync.Mutex
 
-	PCSCDRestarts       int            `json:"pcscdRestarts"`
-	ReadsBeforeRestart  int            `json:"readsBeforeRestart"`
-	RestartErrorCode    string         `json:"restartErrorCode,omitempty"`
-	CertificateDrops    int            `json:"certificateReadDrops"`
-	PowerCycles         int            `json:"powerCycles"`
-	PowerOffsSeen       int            `json:"powerOffsSeenByCard"`
-	Reinsertions        int            `json:"reinsertions"`
-	ReinsertionOutcomes map[string]int `json:"reinsertionOutcomes,omitempty"`
-	RaceTransactions    int            `json:"raceTransactions"`
-	RaceVerifies        int            `json:"raceVerifies"`
-	LoadCards           int            `json:"loadCards"`
-	LoadVerifies        int            `json:"loadVerifies"`
-	LoadHistogram       map[string]int `json:"loadHistogram,omitempty"`
-	RandomSeed          uint64         `json:"randomSeed"`
-	RandomAPDUs         int            `json:"randomAPDUs"`
-	RandomKinds         map[string]int `json:"randomKinds,omitempty"`
-	RandomHistogram     map[string]int `json:"randomHistogram,omitempty"`
-	ConformanceAfter    string         `json:"conformanceAfterRandom,omitempty"`
+	PCSCDRestarts      int    `json:"pcscdRestarts"`
+	ReadsBeforeRestart int    `json:"readsBeforeRestart"`
+	RestartErrorCode   string `json:"restartErrorCode,omitempty"`
+	// ErrorCodeWhileStopped is the code of a call made while pcscd is down.
+	ErrorCodeWhileStopped string         `json:"errorCodeWhileStopped,omitempty"`
+	CertificateDrops      int            `json:"certificateReadDrops"`
+	PowerCycles           int            `json:"powerCycles"`
+	PowerOffsSeen         int            `json:"powerOffsSeenByCard"`
+	Reinsertions          int            `json:"reinsertions"`
+	ReinsertionOutcomes   map[string]int `json:"reinsertionOutcomes,omitempty"`
+	RaceTransactions      int            `json:"raceTransactions"`
+	RaceVerifies          int            `json:"raceVerifies"`
+	LoadCards             int            `json:"loadCards"`
+	LoadVerifies          int            `json:"loadVerifies"`
+	LoadHistogram         map[string]int `json:"loadHistogram,omitempty"`
+	RandomSeed            uint64         `json:"randomSeed"`
+	RandomAPDUs           int            `json:"randomAPDUs"`
+	RandomKinds           map[string]int `json:"randomKinds,omitempty"`
+	RandomHistogram       map[string]int `json:"randomHistogram,omitempty"`
+	ConformanceAfter      string         `json:"conformanceAfterRandom,omitempty"`
 }
 
 var counts = &stackCounts{}
