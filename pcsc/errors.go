@@ -28,12 +28,15 @@ var ErrEmptyCommand = errors.New("empty command APDU")
 var ErrProtocol = errors.New("card connection uses neither T=0 nor T=1")
 
 // wrap names the PC/SC call that failed, keeping the scard.Error for
-// errors.Is. pcscd that vanished shows as ErrNoService.
+// errors.Is. pcscd that vanished shows as ErrNoService: libpcsclite
+// returns SCARD_E_SERVICE_STOPPED, or SCARD_F_COMM_ERROR when the socket
+// to pcscd breaks during a call (seen with pcsc-lite 1.9.9 when pcscd
+// stops under a running SCardTransmit).
 func wrap(call string, err error) error {
 	if err == nil {
 		return nil
 	}
-	if errors.Is(err, scard.ErrServiceStopped) {
+	if errors.Is(err, scard.ErrServiceStopped) || errors.Is(err, scard.ErrCommError) {
 		err = ErrNoService
 	}
 	return fmt.Errorf("%s: %w", call, err)

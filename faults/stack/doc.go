@@ -1,0 +1,16 @@
+// Package stack holds the Ginkgo fault specs of the PC/SC stack: pcscd
+// restarted under a running client, vpcd connections dropped in the middle
+// of reads and activations, power cycles, two clients racing on one card,
+// eight cards under load on four pcscd instances, and 10,000 seeded random
+// APDUs. Every spec checks the card's retry counters and lifecycle against
+// what the exchanges the card processed say they must be.
+//
+// The specs serve emulator cards into vpcd slots themselves, holding each
+// slot's lock of internal/stacktest, and run further pcscd instances with
+// internal/pcscdns; they never restart the machine's pcscd. The package has
+// no code outside its tests. Run it with
+//
+//	bash scripts/with-pcscd.sh go tool ginkgo --label-filter=faults ./faults/stack
+//
+// It writes its counts to reports/faults/stack-counts.json.
+package stack
