@@ -26,12 +26,16 @@ build:
 		echo "build: no commands under cmd/ yet, so bin/ stays empty"; \
 	fi
 
+# Ginkgo fault suites: make faults runs them, make test leaves them out.
+FAULT_SUITES = gcacard/faults/crash gcacard/faults/stack gcacard/faults/peer
+
 # Vets every package, then runs the tests with pcscd running: the stack
 # tests serve cards into its vpcd readers. scripts/with-pcscd.sh starts
-# pcscd when it is not running, which needs root.
+# pcscd when it is not running, which needs root. The fault suites take
+# minutes, so they run in make faults instead.
 test: deps
 	go vet ./...
-	bash scripts/with-pcscd.sh go test -count=1 ./...
+	bash scripts/with-pcscd.sh go test -count=1 $$(go list ./... | grep -vxF $(addprefix -e ,$(FAULT_SUITES)))
 
 # Runs the Ginkgo conformance suite with pcscd running and writes
 # reports/junit.xml, reports/report.json and reports/summary.md. Without
