@@ -1,7 +1,7 @@
 # Go fuzzing time per fuzz target, in go test -fuzztime syntax (30s, 2m, 1000x).
 FUZZTIME ?= 30s
 
-.PHONY: all deps build test conformance fuzz fixtures clean
+.PHONY: all deps build test conformance bench fuzz fixtures clean
 
 all: build
 
@@ -37,6 +37,16 @@ test: deps
 # LABEL_FILTER=state. See scripts/conformance.sh.
 conformance: deps build
 	bash scripts/conformance.sh
+
+# Measures APDU throughput and latency through pcscd (gcacard, vicc and a
+# reply-only ceiling card), scaling over 1 to 8 cards, the conformance
+# suite's wall time and the emulator's Go benchmarks. Writes
+# reports/bench/results.md and results.json and the generated section of
+# docs/benchmarks.md. BENCH_ARGS passes options to gcabench run, such as
+# BENCH_ARGS="-rounds 3". Run as root, as CI does: vicc's packages and the
+# pcscd instances for cards 3 to 8 need it. See scripts/bench.sh.
+bench: deps
+	bash scripts/bench.sh $(BENCH_ARGS)
 
 fuzz:
 	FUZZTIME=$(FUZZTIME) bash scripts/fuzz.sh
