@@ -61,6 +61,9 @@ func (r *Report) Markdown() string {
 			runs = append(runs, fmt.Sprintf("%.1f s", d.Seconds()))
 		}
 		fmt.Fprintf(&b, "Median %.1f s over %d runs (%s) of `%s`.\n", r.Conformance.Median.Seconds(), len(r.Conformance.Runs), strings.Join(runs, ", "), r.Conformance.Command)
+		if r.Conformance.Failure != "" {
+			fmt.Fprintf(&b, "\nThe timing stopped because a run failed: %s\n", r.Conformance.Failure)
+		}
 	}
 
 	if len(r.GoBench) > 0 {

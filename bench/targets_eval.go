@@ -57,9 +57,12 @@ func (r *Report) EvaluateTargets() {
 	r.Targets = append(r.Targets, t)
 
 	t = TargetResult{Target: fmt.Sprintf("conformance suite on the virtual target under %v", targetConformance)}
-	if r.Conformance == nil || len(r.Conformance.Runs) == 0 {
+	switch {
+	case r.Conformance == nil:
 		t.Unknown, t.Measured = true, "not run"
-	} else {
+	case len(r.Conformance.Runs) == 0:
+		t.Unknown, t.Measured = true, r.Conformance.Failure
+	default:
 		t.Met = r.Conformance.Median < targetConformance
 		t.Measured = fmt.Sprintf("median %.1f s over %d runs", r.Conformance.Median.Seconds(), len(r.Conformance.Runs))
 	}

@@ -153,6 +153,10 @@ func run(ctx context.Context, args []string) error {
 		if report.Conformance, err = bench.TimeConformance(ctx, repo, dir, o.conformanceRuns); err != nil {
 			return err
 		}
+		report.Conformance.Command = "bash scripts/conformance.sh (virtual target, GCA_REPORT_DIR=" + filepath.Join(o.out, "conformance") + ")"
+		if report.Conformance.Failure != "" {
+			logf("bench: conformance suite: %s", report.Conformance.Failure)
+		}
 	}
 
 	report.EvaluateTargets()
