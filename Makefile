@@ -6,7 +6,7 @@ FUZZ_SMOKE_TIME ?= 5s
 # Parallel Ginkgo processes per fault suite: one per vpcd slot.
 FAULTS_PROCS ?= 2
 
-.PHONY: all deps build test conformance faults fuzz fuzz-smoke fixtures clean
+.PHONY: all deps build test conformance faults bench fuzz fuzz-smoke fixtures clean
 
 all: build
 
@@ -58,6 +58,16 @@ faults: deps
 	GCA_FAULTS_REPORT_DIR="$(CURDIR)/reports/faults" bash scripts/with-pcscd.sh \
 		go tool ginkgo --label-filter faults --procs $(FAULTS_PROCS) --no-color \
 		--output-dir reports/faults --junit-report junit.xml ./faults/...
+
+# Measures APDU throughput and latency through pcscd (gcacard, vicc and a
+# reply-only ceiling card), scaling over 1 to 8 cards, the conformance
+# suite's wall time and the emulator's Go benchmarks. Writes
+# reports/bench/results.md and results.json and the generated section of
+# docs/benchmarks.md. BENCH_ARGS passes options to gcabench run, such as
+# BENCH_ARGS="-rounds 3". Run as root, as CI does: vicc's packages and the
+# pcscd instances for cards 3 to 8 need it. See scripts/bench.sh.
+bench: deps
+	bash scripts/bench.sh $(BENCH_ARGS)
 
 fuzz:
 	FUZZTIME=$(FUZZTIME) bash scripts/fuzz.sh

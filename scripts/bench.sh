@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# Runs the benchmarks of docs/benchmarks.md: installs the Debian packages
+# of vsmartcard's vicc when they are missing (as root; otherwise vicc is
+# skipped with a message), builds bin/, and runs bin/gcabench while pcscd
+# runs (scripts/with-pcscd.sh). Results go to reports/bench/results.md and
+# results.json, and into the generated section of docs/benchmarks.md.
+#
+# Extra arguments go to gcabench run, for example
+#   bash scripts/bench.sh -rounds 3 -scale 1,2
+# (see bin/gcabench help). More than two cards in the scale measurement
+# needs root, because further pcscd instances run under unshare --mount.
+set -euo pipefail
+
+repo=$(cd "$(dirname "$0")/.." && pwd)
+cd "$repo"
+
+# vicc (vsmartcard-vpicc) with the Python packages it imports: Debian's
+# python3-virtualsmartcard, pycryptodome (as Cryptodome) and pyscard.
+vicc_packages=(vsmartcard-vpicc python3-virtualsmartcard python3-pycryptodome python3-pyscard)
+
+is_installed() {
+	dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q '^install ok installed$'
+}
+
+install_vicc() {
+	local missing=() package
+	for package in "${vicc_packages[@]}"; do
+		if ! is_installed "$package"; then
+			missing+=("$package")
+		fi
+	done
+	if ((${#missing[@]} == 0)); then
+		return 0
+	fi
+	if ((EUID != 0)); then
+		echo "bench: vicc is skipped: the Debian packages ${missing[*]} are missing and installing them needs root (apt-get install -y ${missing[*]})" >&2
+		return 1
+	fi
+	echo "bench: installing ${missing[*]} for vicc"
+	if ! { apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y "${missing[@]}"; }; then
+		echo "bench: vicc is skipped: installing ${missing[*]} failed" >&2
+		return 1
+	fi
+}
+
+vicc_flag=-vicc=true
+if ! install_vicc; then
+	vicc_flag=-vicc=false
+fi
+
+mkdir -p bin reports/bench
+go build -o bin/ ./cmd/gcacard ./cmd/gcabench
+bash scripts/with-pcscd.sh bin/gcabench run "$vicc_flag" -doc docs/benchmarks.md "$@"
