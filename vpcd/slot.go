@@ -1,6 +1,7 @@
 package vpcd
 
 import (
+	"bufio"
 	"context"
 	"errors"
 	"fmt"
@@ -50,7 +51,8 @@ type Slot struct {
 	// redact secrets itself.
 	Trace func(command, response []byte)
 	// StallTimeout bounds the time from a frame's first byte to its last,
-	// and the time that writing one reply may take.
+	// and the time that writing one reply may take: a stalled frame or
+	// reply closes the connection after StallTimeout/2 to StallTimeout.
 	StallTimeout time.Duration
 	// MaxPayload is the largest frame payload accepted, MaxPayload when 0.
 	MaxPayload int
@@ -327,16 +329,16 @@ func (s *Slot) serve(ctx context.Context, conn net.Conn, log *slog.Logger) {
 	dl := &deadlines{conn: conn}
 	stop := context.AfterFunc(ctx, dl.interrupt)
 	defer stop()
-	out := replyWriter{conn: conn, timeout: s.StallTimeout}
+	br := bufio.NewReaderSize(in, frameBufferSize)
+	out := &replyWriter{conn: conn, timeout: s.StallTimeout}
 	log.Info("card inserted: connected to vpcd")
 
 	for {
-		payload, err := ReadFrame(in, s.MaxPayload, func() { dl.set(time.Now().Add(s.StallTimeout)) })
+		payload, err := s.readFrame(br, dl)
 		if err != nil {
 			s.logReadError(ctx, log, err)
 			return
 		}
-		dl.set(time.Time{})
 
 		if err := s.handle(out, payload, log); err != nil {
 			s.logWriteError(log, err)
@@ -368,16 +370,47 @@ func (s *Slot) logWriteError(log *slog.Logger, err error) {
 	log.Warn("closing the connection to vpcd: writing a reply failed", "err", err)
 }
 
-// replyWriter writes replies with a write deadline of timeout each, so that
-// a peer that stops reading cannot block the slot, or its shutdown, for
-// longer than that.
-type replyWriter struct {
-	conn    net.Conn
-	timeout time.Duration
+// frameBufferSize is the read buffer of a connection, large enough for the
+// frame of a short APDU.
+const frameBufferSize = 4096
+
+// readFrame waits for the next frame without a time limit, then bounds the
+// rest of it by StallTimeout. The read deadline moves only when less than
+// half of StallTimeout is left, because moving it on every frame costs
+// about 10 µs per APDU through pcscd (measured with make bench). So a
+// stalled frame ends after StallTimeout/2 to StallTimeout.
+func (s *Slot) readFrame(br *bufio.Reader, dl *deadlines) ([]byte, error) {
+	for {
+		_, err := br.Peek(1)
+		if err == nil {
+			break
+		}
+		// A deadline left from the last frame does not limit the wait
+		// between frames.
+		if !errors.Is(err, os.ErrDeadlineExceeded) || !dl.clear() {
+			return nil, err
+		}
+	}
+	dl.extend(s.StallTimeout)
+	return ReadFrame(br, s.MaxPayload, nil)
 }
 
-func (w replyWriter) Write(p []byte) (int, error) {
-	w.conn.SetWriteDeadline(time.Now().Add(w.timeout))
+// replyWriter writes replies under a write deadline, so that a peer that
+// stops reading cannot block the slot, or its shutdown, for longer than
+// timeout. Like the read deadline, it moves only when less than half of
+// timeout is left, so a blocked write ends after timeout/2 to timeout.
+type replyWriter struct {
+	conn     net.Conn
+	timeout  time.Duration
+	deadline time.Time
+}
+
+func (w *replyWriter) Write(p []byte) (int, error) {
+	now := time.Now()
+	if w.deadline.Sub(now) < w.timeout/2 {
+		w.deadline = now.Add(w.timeout)
+		w.conn.SetWriteDeadline(w.deadline)
+	}
 	return w.conn.Write(p)
 }
 
@@ -415,14 +448,33 @@ type deadlines struct {
 	mu          sync.Mutex
 	conn        net.Conn
 	interrupted bool
+	read        time.Time // the read deadline set, zero for none
 }
 
-func (d *deadlines) set(t time.Time) {
+// extend makes the read deadline at least timeout/2 away, moving it to
+// timeout from now when it is closer.
+func (d *deadlines) extend(timeout time.Duration) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	if !d.interrupted {
-		d.conn.SetReadDeadline(t)
+	now := time.Now()
+	if d.interrupted || (!d.read.IsZero() && d.read.Sub(now) >= timeout/2) {
+		return
 	}
+	d.read = now.Add(timeout)
+	d.conn.SetReadDeadline(d.read)
+}
+
+// clear removes the read deadline. It reports false, and leaves the
+// deadline, once cancellation has interrupted the connection.
+func (d *deadlines) clear() bool {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.interrupted {
+		return false
+	}
+	d.read = time.Time{}
+	d.conn.SetReadDeadline(d.read)
+	return true
 }
 
 func (d *deadlines) interrupt() {
