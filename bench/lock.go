@@ -2,13 +2,11 @@ package bench
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"os"
-	"syscall"
 	"time"
 
 	"gcacard/harness"
+	"gcacard/internal/flock"
 )
 
 // MachineSlots is the number of vpcd slots that the machine's pcscd serves
@@ -19,28 +17,19 @@ const MachineSlots = 2
 // that the tests and the harness lock.
 type SlotLock struct {
 	Slot int
-	file *os.File
+	lock *flock.Lock
 }
 
 // Release gives the slot back.
-func (l *SlotLock) Release() {
-	syscall.Flock(int(l.file.Fd()), syscall.LOCK_UN)
-	l.file.Close()
-}
+func (l *SlotLock) Release() { l.lock.Close() }
 
 // LockSlot locks the given slot, waiting until it is free or ctx ends.
 func LockSlot(ctx context.Context, slot int) (*SlotLock, error) {
-	for {
-		l, err := tryLockSlot(slot)
-		if err != nil || l != nil {
-			return l, err
-		}
-		select {
-		case <-ctx.Done():
-			return nil, fmt.Errorf("waiting for vpcd slot %d (lock %s): %w", slot, harness.SlotLockPath(slot), ctx.Err())
-		case <-time.After(50 * time.Millisecond):
-		}
+	lock, err := flock.Wait(ctx, harness.SlotLockPath(slot))
+	if err != nil {
+		return nil, fmt.Errorf("waiting for vpcd slot %d: %w", slot, err)
 	}
+	return &SlotLock{Slot: slot, lock: lock}, nil
 }
 
 // LockAnySlot locks the first free slot of the machine's pcscd, waiting
@@ -56,26 +45,16 @@ func LockAnySlot(ctx context.Context) (*SlotLock, error) {
 		select {
 		case <-ctx.Done():
 			return nil, fmt.Errorf("waiting for a free vpcd slot: %w", ctx.Err())
-		case <-time.After(50 * time.Millisecond):
+		case <-time.After(flock.Poll):
 		}
 	}
 }
 
 // tryLockSlot returns the slot's lock, or nil when another process holds it.
 func tryLockSlot(slot int) (*SlotLock, error) {
-	path := harness.SlotLockPath(slot)
-	f, err := os.OpenFile(path, os.O_RDONLY|os.O_CREATE, 0o666)
-	if err != nil {
-		return nil, fmt.Errorf("opening slot lock %s: %w", path, err)
+	lock, err := flock.Try(harness.SlotLockPath(slot))
+	if err != nil || lock == nil {
+		return nil, err
 	}
-	err = syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB)
-	if errors.Is(err, syscall.EWOULDBLOCK) {
-		f.Close()
-		return nil, nil
-	}
-	if err != nil {
-		f.Close()
-		return nil, fmt.Errorf("locking %s: %w", path, err)
-	}
-	return &SlotLock{Slot: slot, file: f}, nil
+	return &SlotLock{Slot: slot, lock: lock}, nil
 }

@@ -2,11 +2,10 @@ package harness
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"os"
-	"syscall"
 	"time"
+
+	"gcacard/internal/flock"
 )
 
 // SlotLockPath returns the lock file of a vpcd slot. Every process that
@@ -19,16 +18,13 @@ func SlotLockPath(slot int) string {
 // slotLock is an exclusive flock on one slot's lock file.
 type slotLock struct {
 	slot int
-	file *os.File
+	lock *flock.Lock
 }
 
-func (l *slotLock) release() {
-	syscall.Flock(int(l.file.Fd()), syscall.LOCK_UN)
-	l.file.Close()
-}
+func (l *slotLock) release() { l.lock.Close() }
 
 // lockPoll is how often acquireSlot tries the locks again.
-const lockPoll = 50 * time.Millisecond
+const lockPoll = flock.Poll
 
 // acquireSlot locks the first free slot of 0 to slots-1, waiting until one
 // is free or ctx ends.
@@ -53,19 +49,9 @@ func acquireSlot(ctx context.Context, slots int) (*slotLock, error) {
 
 // tryLock returns the lock of slot, or nil when another holder has it.
 func tryLock(slot int) (*slotLock, error) {
-	path := SlotLockPath(slot)
-	f, err := os.OpenFile(path, os.O_RDONLY|os.O_CREATE, 0o666)
-	if err != nil {
-		return nil, fmt.Errorf("opening slot lock %s: %w", path, err)
+	lock, err := flock.Try(SlotLockPath(slot))
+	if err != nil || lock == nil {
+		return nil, err
 	}
-	err = syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB)
-	if errors.Is(err, syscall.EWOULDBLOCK) {
-		f.Close()
-		return nil, nil
-	}
-	if err != nil {
-		f.Close()
-		return nil, fmt.Errorf("locking %s: %w", path, err)
-	}
-	return &slotLock{slot: slot, file: f}, nil
+	return &slotLock{slot: slot, lock: lock}, nil
 }

@@ -12,7 +12,6 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -22,6 +21,7 @@ import (
 	"gcacard/client"
 	"gcacard/emulator"
 	"gcacard/fixtures"
+	"gcacard/internal/stacktest"
 	"gcacard/pcsc"
 )
 
@@ -130,30 +130,11 @@ type harness struct {
 	t       *testing.T
 	server  *Server
 	service *testService
-	log     *syncBuffer
+	log     *stacktest.SyncBuffer
 	// secrets must never appear in a response or the log.
 	secrets []string
 	// bodies are every response body, for the secrets check.
 	bodies []string
-}
-
-// syncBuffer is a bytes.Buffer that the server's goroutines and the test
-// can use at the same time.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }
 
 // newHarness puts one card per profile into the readers; an empty profile
@@ -166,7 +147,7 @@ func newHarness(t *testing.T, profiles ...string) *harness {
 
 func newHarnessWith(t *testing.T, cfg Config, profiles ...string) *harness {
 	t.Helper()
-	h := &harness{t: t, service: &testService{}, log: &syncBuffer{}}
+	h := &harness{t: t, service: &testService{}, log: &stacktest.SyncBuffer{}}
 	now := time.Now()
 	for i, name := range profiles {
 		r := &testReader{name: fmt.Sprintf("Reader %d", i)}

@@ -187,7 +187,7 @@ func runCrashCase(c crashCase) {
 	conn.close()
 	crashing.waitExit()
 	Expect(crashing.killedBySIGKILL()).To(BeTrue(), "gcacard exited with %v, want SIGKILL:\n%s", crashing.cmd.ProcessState, crashing.output.String())
-	Expect(crashing.output.contains("crash test: killing this process with SIGKILL", "point="+c.point().String())).To(BeTrue(),
+	Expect(outputContains(crashing.output, "crash test: killing this process with SIGKILL", "point="+c.point().String())).To(BeTrue(),
 		"gcacard's output does not name the crash point:\n%s", crashing.output.String())
 	counts.killed()
 	waitCard(reader, false)

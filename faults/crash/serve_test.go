@@ -1,14 +1,12 @@
 package crash_test
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"os"
 	"os/exec"
 	"strings"
-	"sync"
 	"syscall"
 	"time"
 
@@ -37,7 +35,7 @@ const crashEnv = "GCACARD_TEST_CRASH"
 type server struct {
 	args   []string
 	cmd    *exec.Cmd
-	output *lockedBuffer
+	output *stacktest.SyncBuffer
 	exited chan struct{}
 }
 
@@ -49,7 +47,7 @@ func startServer(profile, stateDir string, slot int, crash string) *server {
 	GinkgoHelper()
 	s := &server{
 		args:   []string{"serve", "--profile", profile, "--state", stateDir, "--slot", fmt.Sprint(slot)},
-		output: &lockedBuffer{},
+		output: &stacktest.SyncBuffer{},
 		exited: make(chan struct{}),
 	}
 	s.cmd = exec.Command(gcacardBin, s.args...)
@@ -146,28 +144,9 @@ func waitCard(reader string, present bool) {
 	Expect(err).NotTo(HaveOccurred())
 }
 
-// lockedBuffer is a bytes.Buffer that the process's output copier and the
-// spec can use at the same time.
-type lockedBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *lockedBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
-// contains reports whether the output contains every part.
-func (b *lockedBuffer) contains(parts ...string) bool {
-	out := b.String()
+// outputContains reports whether output contains every part.
+func outputContains(output *stacktest.SyncBuffer, parts ...string) bool {
+	out := output.String()
 	for _, p := range parts {
 		if !strings.Contains(out, p) {
 			return false

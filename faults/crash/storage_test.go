@@ -174,7 +174,7 @@ func runStorageFault(fault storageFault, op operation) {
 	Expect(infoAfter.PIN.Remaining).To(Equal(infoBefore.PIN.Remaining), "PIN tries")
 	Expect(infoAfter.UserCode.Remaining).To(Equal(infoBefore.UserCode.Remaining), "user-code tries")
 	Expect(infoAfter.Lifecycle).To(Equal(infoBefore.Lifecycle), "lifecycle")
-	Expect(serve.output.contains("saving card state failed", fault.message)).To(BeTrue(),
+	Expect(outputContains(serve.output, "saving card state failed", fault.message)).To(BeTrue(),
 		"serve did not log the failed save with %q:\n%s", fault.message, serve.output.String())
 
 	By("repairing the state folder")

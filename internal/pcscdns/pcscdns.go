@@ -28,6 +28,7 @@ import (
 	"syscall"
 	"time"
 
+	"gcacard/internal/flock"
 	"gcacard/vpcd"
 )
 
@@ -50,7 +51,7 @@ type Instance struct {
 	Dir   string // folder with reader.conf, pcscd.log and run/pcscd.comm
 
 	cmd    *exec.Cmd
-	lock   *os.File
+	lock   *flock.Lock
 	exited chan struct{}
 }
 

@@ -97,7 +97,7 @@ type Serve struct {
 	Args []string
 
 	cmd    *exec.Cmd
-	output *syncBuffer
+	output *SyncBuffer
 	exited chan struct{}
 	// waitErr is the result of cmd.Wait, set before exited is closed.
 	waitErr error
@@ -116,7 +116,7 @@ func StartServe(t testing.TB, args ...string) *Serve {
 
 	s := &Serve{
 		Args:   append([]string{"serve"}, args...),
-		output: &syncBuffer{},
+		output: &SyncBuffer{},
 		exited: make(chan struct{}),
 	}
 	s.cmd = exec.Command(bin, s.Args...)
@@ -225,20 +225,20 @@ func (s *Serve) wait(timeout time.Duration) bool {
 	}
 }
 
-// syncBuffer is a bytes.Buffer that the process's output copiers and the
+// SyncBuffer is a bytes.Buffer that a process's output copiers and the
 // test can use at the same time.
-type syncBuffer struct {
+type SyncBuffer struct {
 	mu  sync.Mutex
 	buf bytes.Buffer
 }
 
-func (b *syncBuffer) Write(p []byte) (int, error) {
+func (b *SyncBuffer) Write(p []byte) (int, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.buf.Write(p)
 }
 
-func (b *syncBuffer) String() string {
+func (b *SyncBuffer) String() string {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.buf.String()

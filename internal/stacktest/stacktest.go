@@ -14,11 +14,12 @@ import (
 	"os"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 
 	"github.com/ebfe/scard"
+
+	"gcacard/internal/flock"
 )
 
 // Paths of the PC/SC stack as Debian 12's pcscd and vsmartcard-vpcd
@@ -104,28 +105,21 @@ func LockSlot(t testing.TB, slot int) {
 		t.Fatalf("LockSlot: invalid slot %d: vpcd has slots 0 to %d", slot, Slots-1)
 	}
 	path := LockPath(slot)
-	// flock needs no write access, so a lock file that another user
-	// created stays usable.
-	f, err := os.OpenFile(path, os.O_RDONLY|os.O_CREATE, 0o666)
-	if err != nil {
-		t.Fatalf("opening slot lock %s: %v", path, err)
-	}
-
 	deadline := time.Now().Add(LockTimeout)
+	var lock *flock.Lock
 	for {
-		err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB)
-		if err == nil {
+		var err error
+		lock, err = flock.Try(path)
+		if err != nil {
+			t.Fatalf("slot %d: %v", slot, err)
+		}
+		if lock != nil {
 			break
 		}
-		if !errors.Is(err, syscall.EWOULDBLOCK) && !errors.Is(err, syscall.EINTR) {
-			f.Close()
-			t.Fatalf("locking %s: %v", path, err)
-		}
 		if time.Now().After(deadline) {
-			f.Close()
 			t.Fatalf("slot %d still locked by another test after %v: find the holder with `fuser %s`", slot, LockTimeout, path)
 		}
-		time.Sleep(50 * time.Millisecond)
+		time.Sleep(flock.Poll)
 	}
 
 	heldSlots.Lock()
@@ -136,8 +130,7 @@ func LockSlot(t testing.TB, slot int) {
 		heldSlots.Lock()
 		heldSlots.count[slot]--
 		heldSlots.Unlock()
-		// Closing the file releases the lock.
-		f.Close()
+		lock.Close()
 	})
 }
 

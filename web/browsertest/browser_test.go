@@ -2,7 +2,6 @@ package browsertest
 
 import (
 	"bufio"
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -13,7 +12,6 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -98,27 +96,8 @@ func screenshotDir(t *testing.T) string {
 type gcaWeb struct {
 	cmd    *exec.Cmd
 	url    string
-	stderr *syncBuffer
+	stderr *stacktest.SyncBuffer
 	done   chan struct{}
-}
-
-// syncBuffer is a bytes.Buffer that the process's output copier and the
-// test can use at the same time.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }
 
 var servedURL = regexp.MustCompile(`http://127\.0\.0\.1:[0-9]+/`)
@@ -128,7 +107,7 @@ var servedURL = regexp.MustCompile(`http://127\.0\.0\.1:[0-9]+/`)
 // the browser, because no --lang is given.
 func startGcaWeb(t *testing.T) *gcaWeb {
 	t.Helper()
-	w := &gcaWeb{stderr: &syncBuffer{}, done: make(chan struct{})}
+	w := &gcaWeb{stderr: &stacktest.SyncBuffer{}, done: make(chan struct{})}
 	w.cmd = exec.Command(stacktest.BuildGca(t), "web", "--listen", "127.0.0.1:0")
 	w.cmd.Stderr = w.stderr
 	stdout, err := w.cmd.StdoutPipe()
