@@ -115,7 +115,10 @@ func GcacardServe(bin, profile, workDir string) Target {
 		if err != nil {
 			state = filepath.Join(workDir, "state-"+strconv.Itoa(slot))
 		}
-		return exec.Command(bin, "serve", "--profile", profile, "--state", state, "--slot", strconv.Itoa(slot))
+		cmd := exec.Command(bin, "serve", "--profile", profile, "--state", state, "--slot", strconv.Itoa(slot))
+		// The benchmark holds the slot's lock, or the pcscd instance's.
+		cmd.Env = append(os.Environ(), vpcd.SlotLockHeldEnv+"=1")
+		return cmd
 	}
 	return p
 }

@@ -6,14 +6,13 @@ import (
 	"time"
 
 	"gcacard/internal/flock"
+	"gcacard/vpcd"
 )
 
 // SlotLockPath returns the lock file of a vpcd slot. Every process that
 // serves a card in a slot or talks to its reader, the repository's tests
 // included, takes this lock first.
-func SlotLockPath(slot int) string {
-	return fmt.Sprintf("/tmp/gcacard-vpcd-slot-%d.lock", slot)
-}
+func SlotLockPath(slot int) string { return vpcd.SlotLockPath(slot) }
 
 // slotLock is an exclusive flock on one slot's lock file.
 type slotLock struct {

@@ -70,7 +70,8 @@ stop_daemon() {
 trap stop_daemon EXIT
 
 echo "conformance-served: serving the $profile card in \"$reader\", state in $state_dir, log in $serve_log"
-bin/gcacard serve --profile "$profile" --slot "$slot" --state "$state_dir" >"$serve_log" 2>&1 {lock_fd}>&- &
+# This script holds the slot lock, so serve must not take it.
+GCACARD_SLOT_LOCK_HELD=1 bin/gcacard serve --profile "$profile" --slot "$slot" --state "$state_dir" >"$serve_log" 2>&1 {lock_fd}>&- &
 serve_pid=$!
 
 for ((tenths = 0; tenths < card_wait_seconds * 10; tenths++)); do

@@ -36,3 +36,15 @@ func CheckLoopback(addr string) error {
 	}
 	return nil
 }
+
+// SlotLockPath returns the lock file of a vpcd slot. Every process that
+// serves a card in a slot or talks to its reader takes this lock first:
+// gcacard serve, the harness, the tests and the benchmark.
+func SlotLockPath(slot int) string {
+	return fmt.Sprintf("/tmp/gcacard-vpcd-slot-%d.lock", slot)
+}
+
+// SlotLockHeldEnv is the environment variable that tells gcacard serve, when
+// it is "1", that the process starting it already holds the slot locks, as
+// the tests and scripts/conformance-served.sh do.
+const SlotLockHeldEnv = "GCACARD_SLOT_LOCK_HELD"

@@ -38,11 +38,14 @@ serve     put cards into vpcd readers until SIGINT or SIGTERM. Each --profile
           --reversed ADDR listens on one for a vpcd configured in reversed
           mode. --trace logs every APDU with secrets redacted.
           --connect-timeout (default 5s) bounds the first connection.
+          serve holds a lock on each slot it uses, and stops at once when
+          another process (a test run, another serve) holds one.
 profiles  list the built-in card profiles
 inspect   show a card's lifecycle and retry counters from its state folder
 
 Exit codes: 0 success, 1 failure, 2 invalid arguments, 3 profile not found
-or invalid, 4 state folder not usable, 5 vpcd not reachable.
+or invalid, 4 state folder not usable, 5 vpcd not reachable or its slot
+in use.
 `
 
 // exitError carries the exit code of a failed command.

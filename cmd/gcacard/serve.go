@@ -40,6 +40,16 @@ func runServe(args []string, stderr io.Writer) error {
 		return fail(exitUsage, "%v", err)
 	}
 
+	locks, err := lockSlots(opts.cards)
+	if err != nil {
+		return fail(exitUnreachable, "%v", err)
+	}
+	defer func() {
+		for _, l := range locks {
+			l.Close()
+		}
+	}()
+
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 

@@ -32,6 +32,7 @@ import (
 	"gcacard/emulator"
 	"gcacard/fixtures"
 	"gcacard/internal/stacktest"
+	"gcacard/vpcd"
 )
 
 func TestMain(m *testing.M) { stacktest.Main(m) }
@@ -465,6 +466,34 @@ func TestServeRejectsNonLoopbackVPCD(t *testing.T) {
 	}
 }
 
+// A slot whose lock another process holds stops serve at once, before it
+// opens the card, so that it cannot take the reader of a test run.
+func TestServeRejectsLockedSlot(t *testing.T) {
+	stacktest.LockSlot(t, 1)
+	stateDir := filepath.Join(t.TempDir(), "state")
+	args := []string{"serve", "--profile", "guide-expired", "--state", stateDir, "--slot", "1"}
+
+	ctx, cancel := context.WithTimeout(context.Background(), commandTimeout)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, stacktest.BuildGcacard(t), args...)
+	cmd.Env = slices.DeleteFunc(os.Environ(), func(v string) bool { return strings.HasPrefix(v, vpcd.SlotLockHeldEnv+"=") })
+	out, err := cmd.CombinedOutput()
+	output := string(out)
+	var exitErr *exec.ExitError
+	if !errors.As(err, &exitErr) || exitErr.ExitCode() != exitUnreachable {
+		t.Fatalf("gcacard %v with slot 1 locked: %v, want exit status %d:\n%s", args, err, exitUnreachable, output)
+	}
+	if !strings.Contains(output, "vpcd slot 1 is in use by another process") {
+		t.Errorf("output does not say that slot 1 is in use:\n%s", output)
+	}
+	if !strings.Contains(output, vpcd.SlotLockPath(1)) {
+		t.Errorf("output does not name the lock file %s:\n%s", vpcd.SlotLockPath(1), output)
+	}
+	if _, err := os.Stat(stateDir); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("serve created the state folder %s although the slot was in use (stat: %v)", stateDir, err)
+	}
+}
+
 // A damaged state file stops inspect and serve with exit 4 and an error
 // naming the file; the card is never silently reset (ST-04).
 func TestCorruptStateNamesFile(t *testing.T) {
@@ -842,6 +871,7 @@ func runGcacard(t *testing.T, attr *syscall.SysProcAttr, args ...string) (string
 	ctx, cancel := context.WithTimeout(context.Background(), commandTimeout)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, stacktest.BuildGcacard(t), args...)
+	cmd.Env = stacktest.ServeEnv()
 	cmd.SysProcAttr = attr
 	output, err := cmd.CombinedOutput()
 	var exitErr *exec.ExitError

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
 	"os/exec"
 	"strings"
 	"syscall"
@@ -51,7 +50,7 @@ func startServer(profile, stateDir string, slot int, crash string) *server {
 		exited: make(chan struct{}),
 	}
 	s.cmd = exec.Command(gcacardBin, s.args...)
-	s.cmd.Env = os.Environ()
+	s.cmd.Env = stacktest.ServeEnv()
 	if crash != "" {
 		s.cmd.Env = append(s.cmd.Env, crashEnv+"="+crash)
 	}

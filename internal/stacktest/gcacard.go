@@ -12,6 +12,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"gcacard/vpcd"
 )
 
 // StopTimeout bounds how long a gcacard process gets to exit after
@@ -106,6 +108,10 @@ type Serve struct {
 	stopped bool
 }
 
+// ServeEnv returns the environment for a gcacard serve that a test starts
+// while it holds the slot's lock (LockSlot), so that serve does not take it.
+func ServeEnv() []string { return append(os.Environ(), vpcd.SlotLockHeldEnv+"=1") }
+
 // StartServe starts `gcacard serve ARGS...` with the binary from
 // BuildGcacard. Its stdout and stderr go to a buffer that Output returns
 // and that the test log shows when the test fails. At cleanup a process
@@ -120,6 +126,7 @@ func StartServe(t testing.TB, args ...string) *Serve {
 		exited: make(chan struct{}),
 	}
 	s.cmd = exec.Command(bin, s.Args...)
+	s.cmd.Env = ServeEnv()
 	s.cmd.Stdout = s.output
 	s.cmd.Stderr = s.output
 	if err := s.cmd.Start(); err != nil {

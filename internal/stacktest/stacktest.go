@@ -20,6 +20,7 @@ import (
 	"github.com/ebfe/scard"
 
 	"gcacard/internal/flock"
+	"gcacard/vpcd"
 )
 
 // Paths of the PC/SC stack as Debian 12's pcscd and vsmartcard-vpcd
@@ -82,9 +83,7 @@ func ReaderName(slot int) string {
 }
 
 // LockPath returns the lock file of a vpcd slot.
-func LockPath(slot int) string {
-	return fmt.Sprintf("/tmp/gcacard-vpcd-slot-%d.lock", slot)
-}
+func LockPath(slot int) string { return vpcd.SlotLockPath(slot) }
 
 // heldSlots records the slots that this process has locked, for
 // RestartPCSCD's check.
