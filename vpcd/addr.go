@@ -37,14 +37,14 @@ func CheckLoopback(addr string) error {
 	return nil
 }
 
-// SlotLockPath returns the lock file of a vpcd slot. Every process that
-// serves a card in a slot or talks to its reader takes this lock first:
-// gcacard serve, the harness, the tests and the benchmark.
+// SlotLockPath returns the lock file of a vpcd slot. gcacard serve, the
+// harness, the tests and the benchmark take this lock before they serve a
+// card in the slot or test its reader.
 func SlotLockPath(slot int) string {
 	return fmt.Sprintf("/tmp/gcacard-vpcd-slot-%d.lock", slot)
 }
 
-// SlotLockHeldEnv is the environment variable that tells gcacard serve, when
-// it is "1", that the process starting it already holds the slot locks, as
-// the tests and scripts/conformance-served.sh do.
+// SlotLockHeldEnv is the environment variable that, set to "1", marks the
+// slot locks as held by the process that starts gcacard serve, as the tests
+// and scripts/conformance-served.sh do.
 const SlotLockHeldEnv = "GCACARD_SLOT_LOCK_HELD"

@@ -9,7 +9,7 @@ import (
 )
 
 // lockSlots takes the lock of every vpcd slot that a card is served in, so
-// that a test run and a gcacard serve started by hand never share a reader.
+// that a test run and a gcacard serve started by hand do not share a reader.
 // The locks stay held until the process exits. With SlotLockHeldEnv=1 the
 // starting process holds them already, and lockSlots takes none.
 func lockSlots(cards []*cardArgs) ([]*flock.Lock, error) {
