@@ -169,7 +169,7 @@ func writeSummary(report Report, ids []string, results map[string]*idResult) err
 	if failed == 0 {
 		fmt.Fprintf(&b, "None.\n")
 	}
-	fmt.Fprintf(&b, "\n## APDU records\n\nOne file per spec in [apdu/](apdu/), secrets redacted.\n")
+	fmt.Fprintf(&b, "\n## APDU records\n\nOne file per spec that sends APDUs in [apdu/](apdu/), secrets redacted.\n")
 
 	path := filepath.Join(cfg.ReportDir, "summary.md")
 	if err := os.MkdirAll(cfg.ReportDir, 0o755); err != nil {
