@@ -62,9 +62,11 @@ faults: deps
 # Measures APDU throughput and latency through pcscd (gcacard, vicc and a
 # reply-only ceiling card), scaling over 1 to 8 cards, the conformance
 # suite's wall time and the emulator's Go benchmarks. Writes
-# reports/bench/results.md and results.json and the generated section of
-# docs/benchmarks.md. BENCH_ARGS passes options to gcabench run, such as
-# BENCH_ARGS="-rounds 3". Run as root, as CI does: vicc's packages and the
+# reports/bench/results.md and results.json and, with the default
+# settings only, the generated section of docs/benchmarks.md. BENCH_ARGS
+# passes options to gcabench run, such as BENCH_ARGS="-rounds 3"; such a
+# run updates docs/benchmarks.md only when BENCH_ARGS also holds
+# -doc docs/benchmarks.md. Run as root, as CI does: vicc's packages and the
 # pcscd instances for cards 3 to 8 need it. See scripts/bench.sh.
 bench: deps
 	bash scripts/bench.sh $(BENCH_ARGS)

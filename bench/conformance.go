@@ -22,12 +22,14 @@ type Conformance struct {
 // TimeConformance runs `bash scripts/conformance.sh` in repo runs times,
 // with its reports and log in reportDir, and times each run. A failed run
 // ends the timing and is recorded in Failure, because its time would mean
-// nothing. Only a folder that cannot be written is an error.
-func TimeConformance(ctx context.Context, repo, reportDir string, runs int) (*Conformance, error) {
+// nothing. Only a folder that cannot be written is an error. Command and
+// Failure name reportDir as shownDir, a path without the machine's
+// folders (see DisplayPath).
+func TimeConformance(ctx context.Context, repo, reportDir, shownDir string, runs int) (*Conformance, error) {
 	if err := os.MkdirAll(reportDir, 0o755); err != nil {
 		return nil, err
 	}
-	c := &Conformance{Command: "bash scripts/conformance.sh (virtual target, GCA_REPORT_DIR=" + reportDir + ")"}
+	c := &Conformance{Command: "bash scripts/conformance.sh (virtual target, GCA_REPORT_DIR=" + shownDir + ")"}
 	var seconds []float64
 	for i := range runs {
 		logPath := filepath.Join(reportDir, fmt.Sprintf("run-%d.log", i+1))
@@ -44,7 +46,7 @@ func TimeConformance(ctx context.Context, repo, reportDir string, runs int) (*Co
 		d := time.Since(start)
 		log.Close()
 		if err != nil {
-			c.Failure = fmt.Sprintf("run %d failed after %.0f s (%v): see %s", i+1, d.Seconds(), err, logPath)
+			c.Failure = fmt.Sprintf("run %d failed after %.0f s (%v): see %s/%s", i+1, d.Seconds(), err, shownDir, filepath.Base(logPath))
 			break
 		}
 		c.Runs = append(c.Runs, d)

@@ -60,7 +60,11 @@ func (r *Report) Markdown() string {
 		for _, d := range r.Conformance.Runs {
 			runs = append(runs, fmt.Sprintf("%.1f s", d.Seconds()))
 		}
-		fmt.Fprintf(&b, "Median %.1f s over %d runs (%s) of `%s`.\n", r.Conformance.Median.Seconds(), len(r.Conformance.Runs), strings.Join(runs, ", "), r.Conformance.Command)
+		if len(runs) > 0 {
+			fmt.Fprintf(&b, "Median %.1f s over %s (%s) of `%s`.\n", r.Conformance.Median.Seconds(), Count(len(runs), "run"), strings.Join(runs, ", "), r.Conformance.Command)
+		} else {
+			fmt.Fprintf(&b, "No timed run of `%s`.\n", r.Conformance.Command)
+		}
 		if r.Conformance.Failure != "" {
 			fmt.Fprintf(&b, "\nThe timing stopped because a run failed: %s\n", r.Conformance.Failure)
 		}

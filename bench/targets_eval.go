@@ -64,7 +64,7 @@ func (r *Report) EvaluateTargets() {
 		t.Unknown, t.Measured = true, r.Conformance.Failure
 	default:
 		t.Met = r.Conformance.Median < targetConformance
-		t.Measured = fmt.Sprintf("median %.1f s over %d runs", r.Conformance.Median.Seconds(), len(r.Conformance.Runs))
+		t.Measured = fmt.Sprintf("median %.1f s over %s", r.Conformance.Median.Seconds(), Count(len(r.Conformance.Runs), "run"))
 	}
 	r.Targets = append(r.Targets, t)
 

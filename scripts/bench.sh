@@ -3,12 +3,16 @@
 # of vsmartcard's vicc when they are missing (as root; otherwise vicc is
 # skipped with a message), builds bin/, and runs bin/gcabench while pcscd
 # runs (scripts/with-pcscd.sh). Results go to reports/bench/results.md and
-# results.json, and into the generated section of docs/benchmarks.md.
+# results.json (or the -out folder).
 #
 # Extra arguments go to gcabench run, for example
 #   bash scripts/bench.sh -rounds 3 -scale 1,2
-# (see bin/gcabench help). More than two cards in the scale measurement
-# needs root, because further pcscd instances run under unshare --mount.
+# (see bin/gcabench help). Only a run without arguments, which has the
+# default settings, writes its results into the generated section of
+# docs/benchmarks.md. A run with arguments leaves the document alone
+# unless they include -doc docs/benchmarks.md. More than two cards in the
+# scale measurement needs root, because further pcscd instances run under
+# unshare --mount.
 set -euo pipefail
 
 repo=$(cd "$(dirname "$0")/.." && pwd)
@@ -48,6 +52,14 @@ if ! install_vicc; then
 	vicc_flag=-vicc=false
 fi
 
-mkdir -p bin reports/bench
+doc_args=()
+if (($# == 0)); then
+	doc_args=(-doc docs/benchmarks.md)
+	echo "bench: default settings, so the results also go into docs/benchmarks.md"
+else
+	echo "bench: options given, so docs/benchmarks.md is updated only if they include -doc docs/benchmarks.md"
+fi
+
+mkdir -p bin
 go build -o bin/ ./cmd/gcacard ./cmd/gcabench
-bash scripts/with-pcscd.sh bin/gcabench run "$vicc_flag" -doc docs/benchmarks.md "$@"
+bash scripts/with-pcscd.sh bin/gcabench run "$vicc_flag" "${doc_args[@]}" "$@"

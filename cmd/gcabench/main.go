@@ -14,6 +14,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"io"
 	"os"
 	"os/signal"
 	"syscall"
@@ -24,9 +25,14 @@ import (
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
+	status := gcabench(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	stop()
+	os.Exit(status)
+}
 
-	args := os.Args[1:]
+// gcabench runs the command in args and returns the exit status: 0 on
+// success and after help, 1 on an error, which it prints to stderr.
+func gcabench(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	command := "run"
 	if len(args) > 0 && args[0] != "" && args[0][0] != '-' {
 		command, args = args[0], args[1:]
@@ -35,7 +41,7 @@ func main() {
 	var err error
 	switch command {
 	case "run":
-		err = run(ctx, args)
+		err = run(ctx, args, stdout, stderr)
 	case "ceiling":
 		if len(args) != 1 {
 			err = fmt.Errorf("usage: gcabench ceiling ADDR, such as 127.0.0.1:35963")
@@ -44,15 +50,16 @@ func main() {
 		err = bench.ServeCeiling(ctx, args[0])
 	case "worker":
 		err = worker(ctx, args)
-	case "help", "-h", "--help":
-		fmt.Fprint(os.Stdout, usage)
+	case "help":
+		printUsage(stdout)
 	default:
 		err = fmt.Errorf("unknown command %q: the commands are run, ceiling and worker (see gcabench help)", command)
 	}
 	if err != nil {
-		fmt.Fprintln(os.Stderr, "gcabench:", err)
-		os.Exit(1)
+		fmt.Fprintln(stderr, "gcabench:", err)
+		return 1
 	}
+	return 0
 }
 
 func worker(ctx context.Context, args []string) error {

@@ -3,8 +3,10 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -41,10 +43,11 @@ type options struct {
 	doc             string
 }
 
-func parseOptions(args []string) (*options, error) {
-	o := &options{}
+// newFlagSet defines gcabench run's options, stored in o. It prints
+// nothing itself: parseOptions and printUsage write the messages.
+func newFlagSet(o *options) *flag.FlagSet {
 	fs := flag.NewFlagSet("gcabench run", flag.ContinueOnError)
-	fs.Usage = func() { fmt.Fprint(fs.Output(), usage); fs.PrintDefaults() }
+	fs.SetOutput(io.Discard)
 	fs.IntVar(&o.rounds, "rounds", 5, "rounds of the card comparison; each round measures every card once")
 	fs.IntVar(&o.maxOps, "ops", 2000, "maximum operations per workload, card and round")
 	fs.DurationVar(&o.maxTime, "time", 3*time.Second, "maximum time per workload, card and round (at least 3 operations run)")
@@ -56,9 +59,30 @@ func parseOptions(args []string) (*options, error) {
 	fs.IntVar(&o.goBenchCount, "gobench-count", 5, "go test -count of the emulator's Go benchmarks; 0 skips them")
 	fs.StringVar(&o.gcacard, "gcacard", "bin/gcacard", "the gcacard binary to serve cards with")
 	fs.StringVar(&o.out, "out", "reports/bench", "folder for results.md, results.json and the logs")
-	fs.StringVar(&o.doc, "doc", "", "a Markdown file whose generated section (between the bench markers) gets the results, such as docs/benchmarks.md")
+	fs.StringVar(&o.doc, "doc", "", "a Markdown file whose generated section (between the bench markers) gets the results, such as docs/benchmarks.md; empty updates no file")
+	return fs
+}
+
+// printUsage writes the commands and the options of run to w.
+func printUsage(w io.Writer) {
+	fs := newFlagSet(&options{})
+	fs.SetOutput(w)
+	fmt.Fprint(w, usage)
+	fs.PrintDefaults()
+}
+
+// parseOptions returns flag.ErrHelp for -h, --help or a help argument.
+func parseOptions(args []string) (*options, error) {
+	o := &options{}
+	fs := newFlagSet(o)
 	if err := fs.Parse(args); err != nil {
-		return nil, err
+		if errors.Is(err, flag.ErrHelp) {
+			return nil, err
+		}
+		return nil, fmt.Errorf("%w (see gcabench help)", err)
+	}
+	if fs.NArg() == 1 && fs.Arg(0) == "help" {
+		return nil, flag.ErrHelp
 	}
 	if fs.NArg() > 0 {
 		return nil, fmt.Errorf("unexpected argument %q: options start with -, see gcabench help", fs.Arg(0))
@@ -67,6 +91,16 @@ func parseOptions(args []string) (*options, error) {
 		return nil, fmt.Errorf("invalid option: -rounds and -scale-rounds must be at least 1, -ops at least 3, -time and -scale-time positive")
 	}
 	return o, nil
+}
+
+// settings describes the run's limits for the report.
+func (o *options) settings(counts []int) string {
+	s := fmt.Sprintf("%s, at most %d operations or %v per workload, card and round",
+		bench.Count(o.rounds, "round"), o.maxOps, o.maxTime)
+	if len(counts) > 0 {
+		s += fmt.Sprintf("; scale %s of %v", bench.Count(o.scaleRounds, "round"), o.scaleTime)
+	}
+	return s
 }
 
 func (o *options) counts() ([]int, error) {
@@ -84,8 +118,14 @@ func (o *options) counts() ([]int, error) {
 	return counts, nil
 }
 
-func run(ctx context.Context, args []string) error {
+// run runs the benchmark. After -h or --help it writes the usage to
+// stdout and returns nil.
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	o, err := parseOptions(args)
+	if errors.Is(err, flag.ErrHelp) {
+		printUsage(stdout)
+		return nil
+	}
 	if err != nil {
 		return err
 	}
@@ -110,13 +150,12 @@ func run(ctx context.Context, args []string) error {
 		return err
 	}
 	defer os.RemoveAll(work)
-	logf := func(format string, a ...any) { fmt.Fprintf(os.Stderr, format+"\n", a...) }
+	logf := func(format string, a ...any) { fmt.Fprintf(stderr, format+"\n", a...) }
 
 	report := &bench.Report{
-		Started: time.Now(),
-		Machine: bench.DescribeMachine(),
-		Settings: fmt.Sprintf("%d rounds, at most %d operations or %v per workload, card and round; scale %d rounds of %v",
-			o.rounds, o.maxOps, o.maxTime, o.scaleRounds, o.scaleTime),
+		Started:  time.Now(),
+		Machine:  bench.DescribeMachine(),
+		Settings: o.settings(counts),
 	}
 
 	if err := compareCards(ctx, o, report, gcacard, self, work); err != nil {
@@ -150,17 +189,17 @@ func run(ctx context.Context, args []string) error {
 	if o.conformanceRuns > 0 {
 		logf("bench: conformance suite, %d timed runs", o.conformanceRuns)
 		dir, _ := filepath.Abs(filepath.Join(o.out, "conformance"))
-		if report.Conformance, err = bench.TimeConformance(ctx, repo, dir, o.conformanceRuns); err != nil {
+		shownDir := bench.DisplayPath(repo, dir, "OUT/conformance")
+		if report.Conformance, err = bench.TimeConformance(ctx, repo, dir, shownDir, o.conformanceRuns); err != nil {
 			return err
 		}
-		report.Conformance.Command = "bash scripts/conformance.sh (virtual target, GCA_REPORT_DIR=" + filepath.Join(o.out, "conformance") + ")"
 		if report.Conformance.Failure != "" {
-			logf("bench: conformance suite: %s", report.Conformance.Failure)
+			logf("bench: conformance suite: %s (logs in %s)", report.Conformance.Failure, dir)
 		}
 	}
 
 	report.EvaluateTargets()
-	return writeReport(report, o)
+	return writeReport(report, o, stdout, stderr)
 }
 
 // compareCards measures the APDU workloads on gcacard serve, vicc and the
@@ -221,7 +260,7 @@ func compareCards(ctx context.Context, o *options, report *bench.Report, gcacard
 	return nil
 }
 
-func writeReport(report *bench.Report, o *options) error {
+func writeReport(report *bench.Report, o *options, stdout, stderr io.Writer) error {
 	markdown := report.Markdown()
 	mdPath := filepath.Join(o.out, "results.md")
 	if err := os.WriteFile(mdPath, []byte(markdown), 0o644); err != nil {
@@ -234,13 +273,16 @@ func writeReport(report *bench.Report, o *options) error {
 	if err := os.WriteFile(filepath.Join(o.out, "results.json"), append(js, '\n'), 0o644); err != nil {
 		return err
 	}
-	fmt.Print(markdown)
-	fmt.Fprintf(os.Stderr, "bench: wrote %s and results.json\n", mdPath)
-	if o.doc != "" {
-		if err := bench.EmbedInDoc(o.doc, markdown); err != nil {
-			return err
-		}
-		fmt.Fprintf(os.Stderr, "bench: updated %s\n", o.doc)
+	fmt.Fprint(stdout, markdown)
+	fmt.Fprintf(stderr, "bench: wrote %s and results.json\n", mdPath)
+
+	if o.doc == "" {
+		fmt.Fprintln(stderr, "bench: no -doc option, so no document was updated (-doc docs/benchmarks.md updates its generated section)")
+		return nil
 	}
+	if err := bench.EmbedInDoc(o.doc, markdown); err != nil {
+		return err
+	}
+	fmt.Fprintf(stderr, "bench: updated the generated section of %s\n", o.doc)
 	return nil
 }
