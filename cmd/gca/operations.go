@@ -279,7 +279,7 @@ const maxKeyFileSize = 256
 func (c *cli) readKeyFile(path string) ([]byte, error) {
 	fi, err := os.Stat(path)
 	if err != nil {
-		return nil, newTextError("key-file", keyKeyFileRead, path, err.Error())
+		return nil, newTextError("key-file", keyKeyFileRead, path, systemReason(err))
 	}
 	if fi.Mode().Perm()&0o077 != 0 {
 		c.line(c.stderr, keyWarningLine, c.p.Sprintf(keyKeyFileOpen, path, int(fi.Mode().Perm()), path))
@@ -290,7 +290,7 @@ func (c *cli) readKeyFile(path string) ([]byte, error) {
 
 	data, err := os.ReadFile(path)
 	if err != nil {
-		return nil, newTextError("key-file", keyKeyFileRead, path, err.Error())
+		return nil, newTextError("key-file", keyKeyFileRead, path, systemReason(err))
 	}
 	defer clear(data)
 	digits := strings.TrimSpace(string(data))
