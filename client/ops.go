@@ -21,14 +21,17 @@ func (c *Client) Activate(userCode, newPIN string) error {
 		return err
 	}
 	return c.withInfo(func(info *Info) error {
-		if err := c.checkActivation(info); err != nil {
+		if err := c.CheckActivate(info); err != nil {
 			return err
 		}
 		return c.resetRetryCounter(userCode, newPIN)
 	})
 }
 
-func (c *Client) checkActivation(info *Info) error {
+// CheckActivate returns the error Activate would return for a card in
+// the state of info, before any secret is asked: nil when the card can
+// be activated.
+func (c *Client) CheckActivate(info *Info) error {
 	switch {
 	case info.Lifecycle == LifecycleTerminated:
 		return ErrTerminated
@@ -54,16 +57,26 @@ func (c *Client) ResetPIN(userCode, newPIN string) error {
 		return err
 	}
 	return c.withInfo(func(info *Info) error {
-		switch {
-		case info.Lifecycle == LifecycleTerminated:
-			return ErrTerminated
-		case info.Lifecycle != LifecycleActivated:
-			return ErrNotActivated
-		case info.UserCode.Blocked:
-			return &BlockedError{Secret: SecretUserCode}
+		if err := CheckResetPIN(info); err != nil {
+			return err
 		}
 		return c.resetRetryCounter(userCode, newPIN)
 	})
+}
+
+// CheckResetPIN returns the error ResetPIN would return for a card in the
+// state of info, before any secret is asked: nil when the PIN can be
+// reset.
+func CheckResetPIN(info *Info) error {
+	switch {
+	case info.Lifecycle == LifecycleTerminated:
+		return ErrTerminated
+	case info.Lifecycle != LifecycleActivated:
+		return ErrNotActivated
+	case info.UserCode.Blocked:
+		return &BlockedError{Secret: SecretUserCode}
+	}
+	return nil
 }
 
 // resetRetryCounter sends RESET RETRY COUNTER 00 2C 00 80 once.
@@ -88,7 +101,7 @@ func (c *Client) ChangePIN(oldPIN, newPIN string) error {
 		return err
 	}
 	return c.withInfo(func(info *Info) error {
-		if err := checkPINUsable(info); err != nil {
+		if err := CheckChangePIN(info); err != nil {
 			return err
 		}
 		data, err := blocks(oldPIN, newPIN)
@@ -103,7 +116,10 @@ func (c *Client) ChangePIN(oldPIN, newPIN string) error {
 	})
 }
 
-func checkPINUsable(info *Info) error {
+// CheckChangePIN returns the error ChangePIN would return for a card in
+// the state of info, before any secret is asked: nil when the PIN can be
+// changed.
+func CheckChangePIN(info *Info) error {
 	switch {
 	case info.Lifecycle == LifecycleTerminated:
 		return ErrTerminated
@@ -144,7 +160,7 @@ func (c *Client) Sign(pin string, message []byte) ([]byte, error) {
 	}
 	var sig []byte
 	err := c.withInfo(func(info *Info) error {
-		if err := checkPINUsable(info); err != nil {
+		if err := CheckChangePIN(info); err != nil {
 			return err
 		}
 		if err := c.verify(pin); err != nil {

@@ -119,6 +119,7 @@ const (
 	WrongUserCodeLast    Key = "error.wrongUserCodeLast"
 	WrongPIN             Key = "error.wrongPIN"
 	WrongPINLast         Key = "error.wrongPINLast"
+	WrongPINAdvice       Key = "error.wrongPINAdvice"
 	UserCodeBlocked      Key = "error.userCodeBlocked"
 	PINBlocked           Key = "error.pinBlocked"
 	OtherBlocked         Key = "error.blocked"
@@ -265,6 +266,9 @@ var Entries = []Entry{
 		"再輸入錯誤一次，用戶代碼將鎖定。如忘記用戶代碼，請進行用戶代碼重設，取得新的用戶代碼後再進行開卡。",
 		"One more wrong entry blocks the user code. If you forgot it, request a user-code reset and use the new user code."},
 	{WrongPIN, "PIN碼錯誤，尚可嘗試 %d 次。", "Wrong PIN (tries left: %d)."},
+	{WrongPINAdvice,
+		"請確認後再試一次；如忘記PIN碼，請使用解卡解碼/重設PIN碼功能，以用戶代碼設定新的PIN碼。",
+		"Check it and try again; if you forgot it, use unblock / reset PIN to set a new PIN with your user code."},
 	{WrongPINLast,
 		"再輸入錯誤一次，PIN碼將鎖定。如忘記PIN碼，請使用解卡解碼/重設PIN碼功能，以用戶代碼設定新的PIN碼。",
 		"One more wrong entry blocks the PIN. If you forgot it, use unblock / reset PIN to set a new PIN with your user code."},

@@ -170,7 +170,11 @@ func wrongSecret(e *client.WrongSecretError) (string, renderer, bool) {
 		}, true
 	}
 	return "wrong-pin", func(p *Printer) string {
-		return joinSentences(p, p.Sprintf(WrongPIN, e.TriesLeft), lastTry(p, e.TriesLeft, WrongPINLast))
+		next := p.Sprintf(WrongPINAdvice)
+		if e.TriesLeft == 1 {
+			next = p.Sprintf(WrongPINLast)
+		}
+		return joinSentences(p, p.Sprintf(WrongPIN, e.TriesLeft), next)
 	}, true
 }
 

@@ -362,3 +362,26 @@ func TestTimeoutErrorWraps(t *testing.T) {
 		t.Errorf("messages.Code = %q, want timeout", got)
 	}
 }
+
+// A GET of an API gets 405 with an Allow header and a JSON error in the
+// page's language, like the other API errors.
+func TestAPIMethodNotAllowed(t *testing.T) {
+	h := newHarness(t, "valid")
+	for lang, want := range map[string]string{"zh-TW": "此網址只接受 POST 要求", "en": "takes POST requests only"} {
+		r := pageRequest("/api/card")
+		r.Header.Set("Accept-Language", lang)
+		w := h.serve(r)
+		if w.Code != http.StatusMethodNotAllowed {
+			t.Fatalf("GET /api/card: status %d, want 405", w.Code)
+		}
+		if allow := w.Header().Get("Allow"); allow != http.MethodPost {
+			t.Errorf("Allow %q, want POST", allow)
+		}
+		body := decodeBody(t, w)
+		wantField(t, body, "error", "method-not-allowed")
+		wantContains(t, body, "message", want)
+	}
+	if w := h.serve(pageRequest("/api/bogus")); w.Code != http.StatusNotFound {
+		t.Errorf("GET /api/bogus: status %d, want 404", w.Code)
+	}
+}

@@ -56,12 +56,14 @@ const (
 	keyHintAfterError  messages.Key = "web.hint.afterError"
 	keyHintAfterResult messages.Key = "web.hint.afterResult"
 
-	keyBusy           messages.Key = "web.error.busy"
-	keyTokenInvalid   messages.Key = "web.error.token"
-	keyForbidden      messages.Key = "web.error.forbidden"
-	keyBadRequest     messages.Key = "web.error.badRequest"
-	keyReaderMissing  messages.Key = "web.error.readerMissing"
-	keyNetworkFailure messages.Key = "web.error.network"
+	keyBusy             messages.Key = "web.error.busy"
+	keyTokenInvalid     messages.Key = "web.error.token"
+	keyForbidden        messages.Key = "web.error.forbidden"
+	keyBadRequest       messages.Key = "web.error.badRequest"
+	keyMethodNotAllowed messages.Key = "web.error.methodNotAllowed"
+	keyNewPIN           messages.Key = "web.newPIN"
+	keyReaderMissing    messages.Key = "web.error.readerMissing"
+	keyNetworkFailure   messages.Key = "web.error.network"
 )
 
 // entries are the web page's own texts, added to the catalogue of package
@@ -80,6 +82,7 @@ var entries = []messages.Entry{
 	{Key: keyDetectFirst, ZH: "（請先點選偵測卡片）", EN: "(press Detect cards first)"},
 	{Key: keyChoosePrompt, ZH: "（請選擇卡片）", EN: "(choose a card)"},
 	{Key: keyStatusLine, ZH: "憑證狀態：%s", EN: "Certificate status: %s"},
+	{Key: keyNewPIN, ZH: "新的PIN碼", EN: "New PIN"},
 	{Key: keyNewPINAgain, ZH: "再次輸入新的PIN碼", EN: "New PIN again"},
 	{Key: keyCurrentPIN, ZH: "目前的PIN碼", EN: "Current PIN"},
 	{Key: keySubmitActivate, ZH: "進行開卡", EN: "Activate"},
@@ -151,6 +154,9 @@ var entries = []messages.Entry{
 		ZH: "已拒絕此要求：只接受來自 %s 網頁的要求。",
 		EN: "Request rejected: only requests from the page at %s are accepted."},
 	{Key: keyBadRequest, ZH: "要求的格式錯誤，請重新載入網頁後再試一次。", EN: "The request is invalid: reload the page and try again."},
+	{Key: keyMethodNotAllowed,
+		ZH: "此網址只接受 POST 要求，請由網頁上的按鈕操作。",
+		EN: "This address takes POST requests only: use the buttons on the page."},
 	{Key: keyReaderMissing, ZH: "請先點選【偵測卡片】並選擇卡片。", EN: "Press Detect cards and choose a card first."},
 	{Key: keyNetworkFailure,
 		ZH: "無法連線到 gca web，請確認 gca web 仍在執行後，重新載入網頁。",

@@ -52,7 +52,7 @@ type inputField struct {
 var (
 	userCodeInput    = inputField{Name: "userCode", label: messages.LabelUserCode, field: client.FieldUserCode, Autocomplete: "off"}
 	currentPINInput  = inputField{Name: "pin", label: keyCurrentPIN, field: client.FieldPIN, Autocomplete: "current-password"}
-	newPINInput      = inputField{Name: "newPIN", label: messages.FieldNewPIN, field: client.FieldNewPIN, Autocomplete: "new-password"}
+	newPINInput      = inputField{Name: "newPIN", label: keyNewPIN, field: client.FieldNewPIN, Autocomplete: "new-password"}
 	newPINAgainInput = inputField{Name: "newPINAgain", label: keyNewPINAgain, field: client.FieldNewPIN, Autocomplete: "new-password", Again: true}
 )
 

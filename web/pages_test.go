@@ -49,7 +49,7 @@ func TestPageEnglish(t *testing.T) {
 	r := pageRequest("/")
 	r.Header.Set("Accept-Language", "en-US,en;q=0.9")
 	page := h.serve(r).Body.String()
-	for _, text := range []string{`<html lang="en">`, "Detect cards", "Card number", "Activate", "Clear"} {
+	for _, text := range []string{`<html lang="en">`, "Detect cards", "Card number", "Activate", "Clear", ">New PIN<", ">New PIN again<"} {
 		if !strings.Contains(page, text) {
 			t.Errorf("English page lacks %q", text)
 		}

@@ -148,11 +148,22 @@ func (s *Server) routes() {
 		})
 	}
 
-	s.mux.Handle("POST /api/readers", s.api(s.readers))
-	s.mux.Handle("POST /api/card", s.api(s.card))
-	s.mux.Handle("POST /api/activate", s.api(s.activate))
-	s.mux.Handle("POST /api/change-pin", s.api(s.changePIN))
-	s.mux.Handle("POST /api/reset-pin", s.api(s.resetPIN))
+	apis := map[string]func(c *call) response{
+		"readers": s.readers, "card": s.card, "activate": s.activate,
+		"change-pin": s.changePIN, "reset-pin": s.resetPIN,
+	}
+	for name, fn := range apis {
+		s.mux.Handle("POST /api/"+name, s.api(fn))
+	}
+	// Any other method gets a JSON error in the page's language.
+	s.mux.HandleFunc("/api/{name}", func(w http.ResponseWriter, r *http.Request) {
+		if _, ok := apis[r.PathValue("name")]; !ok {
+			http.NotFound(w, r)
+			return
+		}
+		w.Header().Set("Allow", http.MethodPost)
+		writeJSON(w, http.StatusMethodNotAllowed, errorJSON{Error: "method-not-allowed", Message: s.printer(r).Sprintf(keyMethodNotAllowed)})
+	})
 }
 
 // printer returns the Printer in the language of r.

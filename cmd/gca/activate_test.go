@@ -84,7 +84,7 @@ func TestActivateInputRulesSendNoAPDU(t *testing.T) {
 			o := h.run(lines(tc.input...), "activate", "--stdin")
 			o.wantCode(t, exitInvalid)
 			o.wantOutput(t, tc.want)
-			o.wantNoAPDU(t)
+			o.wantNoSecretAPDU(t)
 		})
 	}
 }
@@ -114,7 +114,7 @@ func TestActivateLengthBoundariesPassRules(t *testing.T) {
 			h := newHarness(t, "valid")
 			o := h.run(lines(tc.input...), "activate", "--stdin")
 			o.wantCode(t, tc.code)
-			if o.transmits == 0 {
+			if o.secrets == 0 {
 				t.Errorf("no APDU sent for input within the rules")
 			}
 		})
@@ -134,7 +134,7 @@ func TestActivateMissingInput(t *testing.T) {
 	o := h.run(lines(loadSecrets(t, "valid").UserCode.Value), "activate", "--stdin")
 	o.wantCode(t, exitInvalid)
 	o.wantOutput(t, "標準輸入的資料不足：需要 3 行", "只讀到 1 行")
-	o.wantNoAPDU(t)
+	o.wantNoSecretAPDU(t)
 }
 
 func TestActivateGuideExpiredCard(t *testing.T) {
@@ -298,5 +298,47 @@ func TestActivateCardStopsAnswering(t *testing.T) {
 	o.wantOutput(t, "卡片沒有回應（逾時）", "開卡可能未完成")
 	if h.service.closed.Load() {
 		t.Errorf("gca closed the reader service while a call was still running")
+	}
+}
+
+func TestCardStateRefusedBeforePrompts(t *testing.T) {
+	cases := []struct {
+		profile string
+		args    []string
+		code    int
+		text    string
+	}{
+		{"guide-expired", []string{"activate"}, exitCardState, "卡片憑證已過期"},
+		{"window-passed", []string{"activate"}, exitCardState, "逾期未開卡"},
+		{"activated", []string{"activate"}, exitCardState, "卡片已完成開卡"},
+		{"terminated", []string{"activate"}, exitCardState, "卡片損毀"},
+		{"usercode-blocked", []string{"activate"}, exitBlocked, "用戶代碼已鎖定"},
+		{"valid", []string{"change-pin"}, exitCardState, "請先進行開卡"},
+		{"terminated", []string{"change-pin"}, exitCardState, "卡片損毀"},
+		{"valid", []string{"reset-pin"}, exitCardState, "卡片尚未開卡"},
+		{"terminated", []string{"reset-pin"}, exitCardState, "卡片損毀"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.profile+" "+strings.Join(tc.args, " "), func(t *testing.T) {
+			h := newHarness(t, tc.profile)
+			h.terminal = &fakeTerminal{typed: []string{"Abc12345", newPIN, newPIN}}
+			o := h.run("", tc.args...)
+			o.wantCode(t, tc.code)
+			o.wantOutput(t, tc.text)
+			if len(h.terminal.prompts) != 0 {
+				t.Errorf("gca prompted %q before refusing the card's state", h.terminal.prompts)
+			}
+		})
+	}
+}
+
+func TestAdminResetUserCodeTerminatedBeforePrompts(t *testing.T) {
+	h := newHarness(t, "terminated")
+	h.terminal = &fakeTerminal{typed: []string{"Abc12345", "Abc12345"}}
+	o := h.run("", "admin", "reset-user-code", "--key-file", keyFile(t, "terminated", 0o600))
+	o.wantCode(t, exitCardState)
+	o.wantOutput(t, "卡片損毀")
+	if len(h.terminal.prompts) != 0 {
+		t.Errorf("gca prompted %q before refusing the terminated card", h.terminal.prompts)
 	}
 }

@@ -92,15 +92,39 @@ var (
 	flagBadValue   = regexp.MustCompile(`^invalid (?:boolean )?value .*for (?:flag )?-+([^:\s]+)`)
 )
 
+// secretOption matches the name of an option a user may try for a secret,
+// such as --pin, --user-code, --new-pin or --puk.
+var secretOption = regexp.MustCompile(`(?i)pin|puk|user-?code|passw|secret|^(management-)?key$`)
+
+// optionExamples are real examples of the options that take a value.
+var optionExamples = map[string]string{
+	"reader":   `--reader "Virtual PCD 00 00"`,
+	"timeout":  "--timeout 30s",
+	"lang":     "--lang en",
+	"listen":   "--listen " + web.DefaultAddress,
+	"key-file": "--key-file management.key.hex",
+}
+
+// optionExample returns an example of option name with a value.
+func optionExample(name string) string {
+	if example, ok := optionExamples[name]; ok {
+		return example
+	}
+	return "--" + name + " VALUE"
+}
+
 // flagError turns an error of package flag into a text error. A value the
 // user typed is never shown.
 func flagError(err error, topic string) error {
 	msg := err.Error()
 	if m := flagUndefined.FindStringSubmatch(msg); m != nil {
+		if secretOption.MatchString(m[1]) {
+			return newTextError("invalid-argument", keySecretOption, m[1])
+		}
 		return newTextError("invalid-argument", keyUnknownOption, m[1], topic)
 	}
 	if m := flagNeedsValue.FindStringSubmatch(msg); m != nil {
-		return newTextError("invalid-argument", keyOptionNeedsValue, m[1], m[1], topic)
+		return newTextError("invalid-argument", keyOptionNeedsValue, m[1], optionExample(m[1]), topic)
 	}
 	if m := flagBadValue.FindStringSubmatch(msg); m != nil {
 		if m[1] == "timeout" {

@@ -328,7 +328,7 @@ func (c *cli) help(args []string) int {
 		topic = "admin"
 	}
 	if _, ok := helpTexts[topic]; !ok {
-		return c.report(newTextError("invalid-argument", keyUnknownCommand))
+		return c.report(unknownCommand(topic))
 	}
 	c.writeHelp(c.stdout, topic)
 	return exitOK

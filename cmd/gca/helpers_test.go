@@ -55,6 +55,8 @@ type testReader struct {
 type testService struct {
 	readers   []*testReader
 	transmits atomic.Int64
+	// secretAPDUs counts the APDUs that carry a secret or use a try.
+	secretAPDUs atomic.Int64
 	// intercept, when set, receives each command APDU first: when it returns
 	// handled, its response and error replace the card's.
 	intercept func(command []byte) (response []byte, err error, handled bool)
@@ -117,6 +119,9 @@ type countingTransport struct {
 
 func (t *countingTransport) Transmit(command []byte) ([]byte, error) {
 	t.service.transmits.Add(1)
+	if carriesSecret(command) {
+		t.service.secretAPDUs.Add(1)
+	}
 	if t.service.intercept != nil {
 		if resp, err, handled := t.service.intercept(command); handled {
 			return resp, err
@@ -126,6 +131,22 @@ func (t *countingTransport) Transmit(command []byte) ([]byte, error) {
 }
 
 func (t *countingTransport) Transaction(fn func() error) error { return t.inner.Transaction(fn) }
+
+// carriesSecret reports whether command carries a secret or may use a
+// try: VERIFY with data, CHANGE REFERENCE DATA, RESET RETRY COUNTER or
+// EXTERNAL AUTHENTICATE. A VERIFY without data only reads the tries left.
+func carriesSecret(command []byte) bool {
+	if len(command) < 4 {
+		return false
+	}
+	switch command[1] {
+	case 0x24, 0x2C, 0x82:
+		return true
+	case 0x20:
+		return len(command) > 5
+	}
+	return false
+}
 
 // unknownCard returns 6A82 for every command, as a card without the GCA
 // files does.
@@ -198,8 +219,9 @@ func openCard(t *testing.T, profile string, now time.Time) *emulator.Card {
 type outcome struct {
 	stdout, stderr string
 	code           int
-	// transmits is the number of APDUs sent during the run.
-	transmits int64
+	// transmits is the number of APDUs sent during the run, and secrets
+	// those of them that carry a secret or use a try.
+	transmits, secrets int64
 }
 
 func (o outcome) output() string { return o.stdout + o.stderr }
@@ -224,9 +246,10 @@ func (h *harness) run(stdin string, args ...string) outcome {
 		},
 	}
 	var stdout, stderr bytes.Buffer
-	before := h.service.transmits.Load()
+	before, secretsBefore := h.service.transmits.Load(), h.service.secretAPDUs.Load()
 	code := run(args, strings.NewReader(stdin), &stdout, &stderr, func(name string) string { return h.env[name] }, sys)
-	o := outcome{stdout: stdout.String(), stderr: stderr.String(), code: code, transmits: h.service.transmits.Load() - before}
+	o := outcome{stdout: stdout.String(), stderr: stderr.String(), code: code, transmits: h.service.transmits.Load() - before,
+		secrets: h.service.secretAPDUs.Load() - secretsBefore}
 
 	secrets := append([]string(nil), h.secrets...)
 	secrets = append(secrets, strings.Split(stdin, "\n")...)
@@ -265,6 +288,15 @@ func (o outcome) wantNoAPDU(t *testing.T) {
 	t.Helper()
 	if o.transmits != 0 {
 		t.Errorf("%d APDUs sent, want none", o.transmits)
+	}
+}
+
+// wantNoSecretAPDU checks that no APDU carried a secret or used a try:
+// reading the card's state is allowed.
+func (o outcome) wantNoSecretAPDU(t *testing.T) {
+	t.Helper()
+	if o.secrets != 0 {
+		t.Errorf("%d APDUs carrying a secret sent, want none", o.secrets)
 	}
 }
 

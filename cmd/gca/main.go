@@ -165,7 +165,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer, env func(stri
 	}
 	cmd, ok := commands[name]
 	if !ok {
-		return c.report(newTextError("invalid-argument", keyUnknownCommand))
+		return c.report(unknownCommand(name))
 	}
 
 	opts, err := parseOptions(name, cmd.accepts, rest)
@@ -272,14 +272,8 @@ func triesLeft(err error) *int {
 func (c *cli) hints(err error) []messages.Key {
 	code := messages.Code(err)
 	switch code {
-	case "invalid-argument":
-		return []messages.Key{keyHintHelp}
-	case "pin-blocked":
+	case "pin-blocked", "wrong-pin":
 		return []messages.Key{keyHintResetPIN}
-	case "wrong-pin":
-		if left := triesLeft(err); left != nil && *left == 1 {
-			return []messages.Key{keyHintResetPIN}
-		}
 	case "already-activated":
 		return []messages.Key{keyHintChangePIN, keyHintResetPIN}
 	case "not-activated", "pin-not-set":

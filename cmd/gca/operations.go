@@ -37,23 +37,28 @@ type result struct {
 }
 
 // activate performs activation (開卡): the user code, then the new PIN
-// twice. The client refuses an expired card, a passed activation window
-// or an activated card before it sends the user code.
+// twice. An expired card, a passed activation window or an activated
+// card is refused before any prompt, and again by the client before it
+// sends the user code.
 func (c *cli) activate() error {
 	return c.userCodeOperation(activateInputs, messages.OpActivate, messages.ProgressActivate,
-		(*client.Client).Activate, result{"activated", messages.ResultActivated, messages.ResultActivatedAdvice})
+		(*client.Client).CheckActivate, (*client.Client).Activate,
+		result{"activated", messages.ResultActivated, messages.ResultActivatedAdvice})
 }
 
 // resetPIN unblocks the card and sets a new PIN (解卡解碼/重設PIN碼): the
 // user code, then the new PIN twice.
 func (c *cli) resetPIN() error {
 	return c.userCodeOperation(resetPINInputs, messages.OpResetPIN, messages.ProgressResetPIN,
+		func(_ *client.Client, info *client.Info) error { return client.CheckResetPIN(info) },
 		(*client.Client).ResetPIN, result{"pin-reset", messages.ResultPINReset, ""})
 }
 
 // userCodeOperation runs an operation that takes the user code and a new
-// PIN typed twice: activation and unblock.
+// PIN typed twice: activation and unblock. check refuses, before any
+// prompt, a card whose state does not allow the operation.
 func (c *cli) userCodeOperation(inputs []messages.Key, op messages.Operation, progress messages.Key,
+	check func(cl *client.Client, info *client.Info) error,
 	run func(cl *client.Client, userCode, newPIN string) error, done result) error {
 	source, err := c.secretSource(inputs)
 	if err != nil {
@@ -61,6 +66,9 @@ func (c *cli) userCodeOperation(inputs []messages.Key, op messages.Operation, pr
 	}
 	cl, err := c.connectForOperation()
 	if err != nil {
+		return err
+	}
+	if err := c.checkState(cl, check); err != nil {
 		return err
 	}
 
@@ -87,6 +95,10 @@ func (c *cli) changePIN() error {
 		return err
 	}
 	cl, err := c.connectForOperation()
+	if err != nil {
+		return err
+	}
+	err = c.checkState(cl, func(_ *client.Client, info *client.Info) error { return client.CheckChangePIN(info) })
 	if err != nil {
 		return err
 	}
@@ -130,6 +142,15 @@ func (c *cli) resetUserCode() error {
 	if err != nil {
 		return err
 	}
+	err = c.checkState(cl, func(_ *client.Client, info *client.Info) error {
+		if info.Lifecycle == client.LifecycleTerminated {
+			return client.ErrTerminated
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
 
 	userCode, err := c.askChecked(source, askNewUserCode, client.CheckUserCode)
 	if err != nil {
@@ -164,6 +185,18 @@ func (c *cli) connectForOperation() (*client.Client, error) {
 		c.progress(keyUsingReader, c.reader)
 	}
 	return cl, nil
+}
+
+// checkState reads the card's state, which needs no secret, and returns
+// check's error for it, so that a card whose state refuses the operation
+// is refused before the user types any secret. The client checks the
+// state again when it runs the operation.
+func (c *cli) checkState(cl *client.Client, check func(cl *client.Client, info *client.Info) error) error {
+	info, err := c.readInfo(cl)
+	if err != nil {
+		return err
+	}
+	return check(cl, info)
 }
 
 // askChecked prompts for one secret and checks its rule at once, so the
@@ -246,7 +279,7 @@ const maxKeyFileSize = 256
 func (c *cli) readKeyFile(path string) ([]byte, error) {
 	fi, err := os.Stat(path)
 	if err != nil {
-		return nil, newTextError("key-file", keyKeyFileRead, path, err.Error())
+		return nil, newTextError("key-file", keyKeyFileRead, path, systemReason(err))
 	}
 	if fi.Mode().Perm()&0o077 != 0 {
 		c.line(c.stderr, keyWarningLine, c.p.Sprintf(keyKeyFileOpen, path, int(fi.Mode().Perm()), path))
@@ -257,7 +290,7 @@ func (c *cli) readKeyFile(path string) ([]byte, error) {
 
 	data, err := os.ReadFile(path)
 	if err != nil {
-		return nil, newTextError("key-file", keyKeyFileRead, path, err.Error())
+		return nil, newTextError("key-file", keyKeyFileRead, path, systemReason(err))
 	}
 	defer clear(data)
 	digits := strings.TrimSpace(string(data))

@@ -52,7 +52,7 @@ func TestChangePINRulesSendNoAPDU(t *testing.T) {
 			h := newHarness(t, "activated")
 			o := h.run(lines(input...), "change-pin", "--stdin")
 			o.wantCode(t, exitInvalid)
-			o.wantNoAPDU(t)
+			o.wantNoSecretAPDU(t)
 		})
 	}
 }
@@ -172,7 +172,7 @@ func TestAdminResetUserCodeBadInput(t *testing.T) {
 			o := h.run(tc.input, tc.args...)
 			o.wantCode(t, exitInvalid)
 			o.wantOutput(t, tc.want)
-			o.wantNoAPDU(t)
+			o.wantNoSecretAPDU(t)
 		})
 	}
 }

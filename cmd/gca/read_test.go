@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"io/fs"
 	"strings"
 	"testing"
 	"time"
@@ -378,7 +379,9 @@ func TestOwnCatalogueEntries(t *testing.T) {
 
 func TestOwnErrorsRenderInBothLanguages(t *testing.T) {
 	errs := []error{
-		newTextError("invalid-argument", keyUnknownCommand),
+		unknownCommand("bogus"),
+		unknownCommand("Secret99"),
+		newTextError("key-file", keyKeyFileRead, "/tmp/x", systemReason(fs.ErrNotExist)),
 		newTextError("several-cards", keySeveralCards, nameList{"a", "b"}),
 		&textError{code: "unknown-reader", key: keyReaderNotFound, args: []any{"x", nameList{"a"}}, cause: pcsc.ErrUnknownReader},
 		&inputError{code: "missing-input", key: keyMissingInput, want: activateInputs, lines: 1},

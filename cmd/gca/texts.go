@@ -1,7 +1,11 @@
 package main
 
 import (
+	"errors"
+	"io/fs"
+	"regexp"
 	"strings"
+	"syscall"
 
 	"golang.org/x/text/language"
 
@@ -21,6 +25,11 @@ const (
 	keyListSeparator     messages.Key = "gca.listSeparator"
 	keyQuoted            messages.Key = "gca.quoted"
 	keyUnknownCommand    messages.Key = "gca.unknownCommand"
+	keyUnknownHidden     messages.Key = "gca.unknownCommandHidden"
+	keySecretOption      messages.Key = "gca.secretOption"
+	keyNotFound          messages.Key = "gca.notFound"
+	keyPermission        messages.Key = "gca.permissionDenied"
+	keyAddressInUse      messages.Key = "gca.addressInUse"
 	keyUnknownAdmin      messages.Key = "gca.unknownAdmin"
 	keyUnexpectedArg     messages.Key = "gca.unexpectedArgument"
 	keyInvalidOption     messages.Key = "gca.invalidOption"
@@ -46,7 +55,6 @@ const (
 	keyHintResetPIN      messages.Key = "gca.hintResetPIN"
 	keyHintActivate      messages.Key = "gca.hintActivate"
 	keyHintStatus        messages.Key = "gca.hintStatus"
-	keyHintHelp          messages.Key = "gca.hintHelp"
 	keyStatusUnreadable  messages.Key = "gca.statusUnreadable"
 	keyInputUserCode     messages.Key = "gca.inputUserCode"
 	keyInputCurrentPIN   messages.Key = "gca.inputCurrentPIN"
@@ -72,8 +80,17 @@ var entries = []messages.Entry{
 	{Key: keyListSeparator, ZH: "、", EN: ", "},
 	{Key: keyQuoted, ZH: "「%s」", EN: "%q"},
 	{Key: keyUnknownCommand,
-		ZH: "未知的指令。可用的指令：detect、info、status、activate、change-pin、reset-pin、web、admin、help。",
-		EN: "Unknown command. The commands are detect, info, status, activate, change-pin, reset-pin, web, admin and help."},
+		ZH: "未知的指令「%s」。可用的指令：detect、info、status、activate、change-pin、reset-pin、web、admin、help，例如 gca info；請執行 gca help 查看用法。",
+		EN: "Unknown command %q. The commands are detect, info, status, activate, change-pin, reset-pin, web, admin and help, as in gca info: run gca help for the usage."},
+	{Key: keyUnknownHidden,
+		ZH: "未知的指令（為保護機密，不顯示內容）。可用的指令：detect、info、status、activate、change-pin、reset-pin、web、admin、help，例如 gca info；請執行 gca help 查看用法。",
+		EN: "Unknown command (not shown, since it may be a secret). The commands are detect, info, status, activate, change-pin, reset-pin, web, admin and help, as in gca info: run gca help for the usage."},
+	{Key: keySecretOption,
+		ZH: "gca 沒有選項 --%s：用戶代碼、PIN碼與金鑰不可作為引數傳入，因為引數會顯示在 ps 等程式列出的行程資訊中。請依提示輸入，或加上 --stdin 由標準輸入逐行提供。",
+		EN: "gca has no option --%s: user codes, PINs and keys are never taken as arguments, since arguments show in ps and other process lists. Type them when asked, or give them one per line on standard input with --stdin."},
+	{Key: keyNotFound, ZH: "檔案不存在，請確認路徑", EN: "no such file: check the path"},
+	{Key: keyPermission, ZH: "沒有權限讀取", EN: "permission denied"},
+	{Key: keyAddressInUse, ZH: "該位址已被其他程式使用", EN: "another program already uses that address"},
 	{Key: keyUnknownAdmin,
 		ZH: "gca admin 需要子指令 reset-user-code，請執行 gca help admin 查看用法。",
 		EN: "gca admin needs the subcommand reset-user-code: run gca help admin for its usage."},
@@ -87,8 +104,8 @@ var entries = []messages.Entry{
 		ZH: "不認識的選項 --%s。請執行 gca help %s 查看可用的選項。",
 		EN: "Unknown option --%s. Run gca help %s for the options it takes."},
 	{Key: keyOptionNeedsValue,
-		ZH: "選項 --%s 需要一個值，例如 --%s VALUE。請執行 gca help %s 查看用法。",
-		EN: "Option --%s needs a value, as in --%s VALUE. Run gca help %s for the usage."},
+		ZH: "選項 --%s 需要一個值，例如 %s。請執行 gca help %s 查看用法。",
+		EN: "Option --%s needs a value, as in %s. Run gca help %s for the usage."},
 	{Key: keyOptionBadValue,
 		ZH: "選項 --%s 的值無效。請執行 gca help %s 查看用法。",
 		EN: "Invalid value for option --%s. Run gca help %s for the usage."},
@@ -135,7 +152,6 @@ var entries = []messages.Entry{
 	{Key: keyHintResetPIN, ZH: "解卡解碼/重設PIN碼：gca reset-pin", EN: "To unblock the card and reset the PIN: gca reset-pin"},
 	{Key: keyHintActivate, ZH: "開卡：gca activate", EN: "To activate the card: gca activate"},
 	{Key: keyHintStatus, ZH: "查詢卡片狀態：gca status", EN: "To check the card's status: gca status"},
-	{Key: keyHintHelp, ZH: "用法說明：gca help", EN: "For the usage: gca help"},
 	{Key: keyStatusUnreadable,
 		ZH: "作業已完成，但無法讀取卡片狀態：%s",
 		EN: "The operation completed, but the card's status could not be read: %s"},
@@ -149,14 +165,14 @@ var entries = []messages.Entry{
 		ZH: "開卡網頁已啟動，請以瀏覽器開啟 %s （按 Ctrl-C 停止）",
 		EN: "The activation page is ready: open %s in a browser (Ctrl-C stops it)"},
 	{Key: keyListenNotLoopback,
-		ZH: "--listen %s 不是本機位址：gca web 只在 127.0.0.1 上提供服務，不接受其他電腦的連線。請輸入 --listen 127.0.0.1:PORT，例如 --listen %s。",
-		EN: "--listen %s is not on this computer: gca web serves 127.0.0.1 only and accepts no connection from other computers. Type --listen 127.0.0.1:PORT, such as --listen %s."},
+		ZH: "--listen %s 無法使用：gca web 只接受 127.0.0.1 或 localhost 作為位址。請輸入 --listen 127.0.0.1:PORT，例如 --listen %s。",
+		EN: "--listen %s is not accepted: gca web takes only 127.0.0.1 or localhost as its host. Type --listen 127.0.0.1:PORT, such as --listen %s."},
 	{Key: keyListenInvalid,
 		ZH: "--listen 的值「%s」無效，請輸入 127.0.0.1:PORT（PORT 為 0~65535），例如 --listen %s。",
 		EN: "Invalid --listen %q: type 127.0.0.1:PORT with a PORT from 0 to 65535, such as --listen %s."},
 	{Key: keyListenFailed,
-		ZH: "無法在 %s 上提供網頁：%s。該連接埠可能已被其他程式使用，請以 --listen 127.0.0.1:PORT 改用其他連接埠。",
-		EN: "Cannot serve the page on %s: %s. Another program may use that port: choose another with --listen 127.0.0.1:PORT."},
+		ZH: "無法在 %s 上提供網頁：%s。請以 --listen 127.0.0.1:PORT 改用其他連接埠，例如 --listen 127.0.0.1:8964。",
+		EN: "Cannot serve the page on %s: %s. Choose another port with --listen 127.0.0.1:PORT, such as --listen 127.0.0.1:8964."},
 }
 
 // newPrinter returns a Printer with gca's own texts.
@@ -190,8 +206,11 @@ type nameList []string
 func (e *textError) Localize(p *messages.Printer) string {
 	args := make([]any, len(e.args))
 	for i, a := range e.args {
-		if names, ok := a.(nameList); ok {
-			a = joinNames(p, names)
+		switch v := a.(type) {
+		case nameList:
+			a = joinNames(p, v)
+		case messages.Key:
+			a = p.Sprintf(v)
 		}
 		args[i] = a
 	}
@@ -235,4 +254,32 @@ func inputNames(p *messages.Printer, keys []messages.Key) string {
 		names[i] = p.Sprintf(k)
 	}
 	return strings.Join(names, p.Sprintf(keyListSeparator))
+}
+
+// systemReason returns the reason of a file or network error: a catalogue
+// text for the common ones, so that no English system text appears in a
+// zh-TW message, and the error's own text otherwise.
+func systemReason(err error) any {
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return keyNotFound
+	case errors.Is(err, fs.ErrPermission):
+		return keyPermission
+	case errors.Is(err, syscall.EADDRINUSE):
+		return keyAddressInUse
+	}
+	return err.Error()
+}
+
+// commandName matches an argument shown back as an unknown command. Any
+// other argument is not shown, since a user may have typed a secret in
+// its place.
+var commandName = regexp.MustCompile(`^-{0,2}[a-z][a-z-]{0,30}$`)
+
+// unknownCommand returns the error for an unknown command name.
+func unknownCommand(name string) error {
+	if commandName.MatchString(name) {
+		return newTextError("invalid-argument", keyUnknownCommand, name)
+	}
+	return newTextError("invalid-argument", keyUnknownHidden)
 }

@@ -34,7 +34,7 @@ func (c *cli) web() error {
 
 	ln, err := net.Listen("tcp4", addr)
 	if err != nil {
-		return newTextError("listen-failed", keyListenFailed, addr, err.Error())
+		return newTextError("listen-failed", keyListenFailed, addr, systemReason(err))
 	}
 	defer ln.Close()
 

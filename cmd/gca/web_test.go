@@ -160,11 +160,12 @@ func TestWebLocaleLeavesPage(t *testing.T) {
 
 func TestWebListenRejected(t *testing.T) {
 	cases := map[string]string{
-		"0.0.0.0:8963":     "不是本機位址",
-		":8963":            "不是本機位址",
-		"[::1]:8963":       "不是本機位址",
-		"192.168.0.1:8963": "不是本機位址",
-		"example.com:80":   "不是本機位址",
+		"0.0.0.0:8963":     "只接受 127.0.0.1 或 localhost",
+		":8963":            "只接受 127.0.0.1 或 localhost",
+		"[::1]:8963":       "只接受 127.0.0.1 或 localhost",
+		"127.0.0.2:8963":   "只接受 127.0.0.1 或 localhost",
+		"192.168.0.1:8963": "只接受 127.0.0.1 或 localhost",
+		"example.com:80":   "只接受 127.0.0.1 或 localhost",
 		"8963":             "無效",
 		"127.0.0.1:99999":  "無效",
 	}
@@ -182,7 +183,10 @@ func TestWebListenEnglish(t *testing.T) {
 	h := newHarness(t)
 	o := h.run("", "--lang", "en", "web", "--listen", "0.0.0.0:8963")
 	o.wantCode(t, exitInvalid)
-	o.wantOutput(t, "serves 127.0.0.1 only", "--listen 127.0.0.1:PORT")
+	o.wantOutput(t, "takes only 127.0.0.1 or localhost", "--listen 127.0.0.1:PORT")
+	if strings.Contains(o.output(), "not on this computer") {
+		t.Errorf("a loopback address is called not on this computer:\n%s", o.output())
+	}
 }
 
 func TestWebPortInUse(t *testing.T) {
@@ -195,7 +199,10 @@ func TestWebPortInUse(t *testing.T) {
 	h := newHarness(t)
 	o := h.run("", "web", "--listen", ln.Addr().String())
 	o.wantCode(t, exitFailure)
-	o.wantOutput(t, "無法在 "+ln.Addr().String()+" 上提供網頁", "改用其他連接埠")
+	o.wantOutput(t, "無法在 "+ln.Addr().String()+" 上提供網頁：該位址已被其他程式使用", "改用其他連接埠")
+	if strings.Contains(o.output(), "address already in use") {
+		t.Errorf("zh-TW message shows the system's English text:\n%s", o.output())
+	}
 }
 
 func TestWebHelp(t *testing.T) {

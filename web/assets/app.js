@@ -300,6 +300,13 @@
       readerSelect.focus();
       return;
     }
+    // A card whose state refuses the operation is not sent any secret:
+    // the hint says why and what to do instead.
+    const blocked = stateHint();
+    if (blocked !== null) {
+      setHint(blocked);
+      return;
+    }
     for (const input of secretInputs) {
       touched.add(input.id);
     }
