@@ -160,6 +160,10 @@ func fieldLengths(f client.Field) (minLen, maxLen int) {
 	return emulator.MinPINLength, emulator.MaxPINLength
 }
 
+// ProblemName returns the name that the page's script gives a rule problem
+// of package client, empty for a problem the page does not know.
+func ProblemName(p client.Problem) string { return problemNames[p] }
+
 // problemNames name the client's rule problems for the page's script,
 // which reports them in the order package client checks them.
 var problemNames = map[client.Problem]string{

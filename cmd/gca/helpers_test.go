@@ -7,8 +7,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"os"
-	"path/filepath"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -21,24 +19,15 @@ import (
 	"gcacard/pcsc"
 )
 
-// profileSecrets are a fixture card's PIN and user code, read from its
-// profile file as a holder would know them.
-type profileSecrets struct {
-	PIN      struct{ Value string } `json:"pin"`
-	UserCode struct{ Value string } `json:"userCode"`
-}
-
-func loadSecrets(t *testing.T, profile string) profileSecrets {
+// loadSecrets returns a fixture card's profile, whose PIN and user code
+// are the secrets a holder would know.
+func loadSecrets(t *testing.T, profile string) *fixtures.Profile {
 	t.Helper()
-	data, err := os.ReadFile(filepath.Join("..", "..", "fixtures", "cards", profile+".json"))
+	p, err := fixtures.Load(profile)
 	if err != nil {
-		t.Fatalf("reading profile %s: %v", profile, err)
+		t.Fatalf("loading profile %s: %v", profile, err)
 	}
-	var s profileSecrets
-	if err := json.Unmarshal(data, &s); err != nil {
-		t.Fatalf("parsing profile %s: %v", profile, err)
-	}
-	return s
+	return p
 }
 
 // testReader is a reader of testService. An empty reader has no card and

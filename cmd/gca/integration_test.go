@@ -19,11 +19,14 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
+	"unsafe"
 
 	"github.com/ebfe/scard"
 
+	"gcacard/fixtures"
 	"gcacard/internal/stacktest"
 )
 
@@ -77,15 +80,11 @@ var fixtureSecrets = sync.OnceValues(func() ([]string, error) {
 		return nil, errors.Join(errors.New("no fixture card profiles in ../../fixtures/cards"), err)
 	}
 	for _, path := range profiles {
-		data, err := os.ReadFile(path)
+		p, err := fixtures.Load(path)
 		if err != nil {
 			return nil, err
 		}
-		var s profileSecrets
-		if err := json.Unmarshal(data, &s); err != nil {
-			return nil, err
-		}
-		secrets = append(secrets, s.PIN.Value, s.UserCode.Value)
+		secrets = append(secrets, p.PIN.Value, p.UserCode.Value)
 	}
 
 	keys, err := filepath.Glob(filepath.Join("..", "..", "fixtures", "keys", "*", "management.key.hex"))
@@ -109,7 +108,7 @@ type gcaProcess struct {
 	args   []string
 	cmd    *exec.Cmd
 	cancel context.CancelFunc
-	stdin  io.WriteCloser
+	stdin  *os.File
 	typed  strings.Builder
 	stdout bytes.Buffer
 	stderr bytes.Buffer
@@ -136,13 +135,19 @@ func startGca(t *testing.T, locale string, args ...string) *gcaProcess {
 	p.cmd.Stderr = &p.stderr
 	p.cmd.WaitDelay = 5 * time.Second
 
-	stdin, err := p.cmd.StdinPipe()
+	// A pipe of our own, unlike StdinPipe, gives the file that waitRead
+	// needs.
+	stdinRead, stdin, err := os.Pipe()
 	if err != nil {
 		cancel()
 		t.Fatal(err)
 	}
+	p.cmd.Stdin = stdinRead
 	p.stdin = stdin
-	if err := p.cmd.Start(); err != nil {
+	err = p.cmd.Start()
+	stdinRead.Close()
+	if err != nil {
+		stdin.Close()
 		cancel()
 		t.Fatalf("starting gca %s: %v", strings.Join(args, " "), err)
 	}
@@ -180,6 +185,28 @@ func (p *gcaProcess) write(t *testing.T, lines ...string) {
 		if _, err := io.WriteString(p.stdin, line+"\n"); err != nil {
 			t.Errorf("writing to the standard input of gca %s: %v", strings.Join(p.args, " "), err)
 		}
+	}
+}
+
+// waitRead waits until gca has read everything written to its standard
+// input, so that it waits for the next line. FIONREAD on a pipe counts the
+// bytes not read yet.
+func (p *gcaProcess) waitRead(t *testing.T) {
+	t.Helper()
+	deadline := time.Now().Add(cardWaitTimeout)
+	for {
+		var unread int32
+		_, _, errno := syscall.Syscall(syscall.SYS_IOCTL, p.stdin.Fd(), syscall.TIOCINQ, uintptr(unsafe.Pointer(&unread)))
+		if errno != 0 {
+			t.Fatalf("FIONREAD on the standard input of gca: %v", errno)
+		}
+		if unread == 0 {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("gca %s left %d bytes of its input unread for %v", strings.Join(p.args, " "), unread, cardWaitTimeout)
+		}
+		time.Sleep(10 * time.Millisecond)
 	}
 }
 
@@ -652,6 +679,9 @@ func TestStackCardRemovedDuringActivation(t *testing.T) {
 			p := startGca(t, zhLocale, "activate", "--stdin", "--reader", card.reader, "--timeout", "5s")
 			p.write(t, userCode, stackPIN)
 			waitInUse(t, card.reader)
+			// gca reads its input only after it has read the card's
+			// state, so it now waits for the confirmation.
+			p.waitRead(t)
 
 			card.serve.Kill(t)
 			if waitForEmpty {

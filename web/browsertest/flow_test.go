@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"gcacard/client"
+	"gcacard/web"
 )
 
 // The activation page in Chromium, as a card holder uses it: detect and
@@ -157,19 +158,6 @@ func TestBrowserActivation(t *testing.T) {
 	checkNoSecrets(t, "the log of gca web", server.stderr.String(), secrets...)
 }
 
-// problemNames are the names that the page's script gives the rule
-// problems of package client.
-var problemNames = map[client.Problem]string{
-	client.ProblemBlank:     "blank",
-	client.ProblemSpace:     "space",
-	client.ProblemFullWidth: "fullWidth",
-	client.ProblemNonASCII:  "nonASCII",
-	client.ProblemControl:   "control",
-	client.ProblemSymbol:    "symbol",
-	client.ProblemTooShort:  "tooShort",
-	client.ProblemTooLong:   "tooLong",
-}
-
 // checkRulesMatch checks that the page's script finds the same rule
 // problem as package client for user codes that break each rule.
 func checkRulesMatch(t *testing.T, b *browser) {
@@ -186,7 +174,7 @@ func checkRulesMatch(t *testing.T, b *browser) {
 			if !errors.As(err, &rule) {
 				t.Fatalf("CheckUserCode(%q) = %v, want a RuleError", input, err)
 			}
-			want = problemNames[rule.Problem]
+			want = web.ProblemName(rule.Problem)
 		}
 		quoted, err := json.Marshal(input)
 		if err != nil {
