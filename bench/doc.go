@@ -4,8 +4,8 @@
 //
 // It compares three cards on the same pcscd, measured in the same run and
 // interleaved round by round: gcacard serve, vsmartcard's Python emulator
-// vicc, and a reply-only ceiling card that does no work, so that the ratio
-// to the ceiling shows what the emulator adds to the stack's own cost. It
+// vicc, and a reply-only ceiling card that does no work. The ratio to the
+// ceiling shows what the emulator adds to the stack's own cost. It
 // also measures aggregate throughput over 1 to 8 cards, the wall time of
 // the conformance suite and the in-process Go benchmarks, and renders the
 // results as Markdown and JSON.

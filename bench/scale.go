@@ -14,17 +14,17 @@ import (
 	"gcacard/internal/pcscdns"
 )
 
-// WorkerResult is what a scale worker prints as JSON: its READ BINARY
-// sample over the measured interval.
+// WorkerResult is the JSON line that a scale worker prints: its READ
+// BINARY sample over the measured interval.
 type WorkerResult struct {
 	Reader string `json:"reader"`
 	Sample Sample `json:"sample"`
 }
 
-// RunWorker is the scale worker: it connects to the card in reader
+// RunWorker runs one scale worker. It connects to the card in reader
 // through the pcscd that PCSCLITE_CSOCK_NAME names (the machine's when
-// unset), selects EF 08F2, warms up, prints "ready", waits for a line on
-// in, then sends READ BINARY for duration and prints a WorkerResult.
+// unset), selects EF 08F2, warms up and prints "ready". Then it waits for
+// a line on in, sends READ BINARY for duration and prints a WorkerResult.
 func RunWorker(ctx context.Context, reader string, duration time.Duration, in io.Reader, out io.Writer) error {
 	session, err := OpenSession(ctx, reader, 30*time.Second)
 	if err != nil {
@@ -85,9 +85,9 @@ type ScalePoint struct {
 
 // MeasureScale measures the aggregate READ BINARY rate of 1 to 8 cards,
 // each served by its own gcacard serve and driven by its own worker
-// process. Slots 0 and 1 are the machine's pcscd; slots 2K and 2K+1 come
-// from pcscdns instance K, because Debian's vpcd driver serves only two
-// slots per pcscd. More than two cards therefore needs root.
+// process. Slots 0 and 1 belong to the machine's pcscd. Debian's vpcd
+// driver serves only two slots per pcscd, so slots 2K and 2K+1 come from
+// pcscdns instance K, and more than two cards need root.
 func MeasureScale(ctx context.Context, cfg ScaleConfig) ([]ScalePoint, error) {
 	var points []ScalePoint
 	for _, n := range cfg.Counts {

@@ -133,8 +133,8 @@ func CeilingProcess(bin string, args []string, workDir string) Target {
 	return p
 }
 
-// ViccLibDir is where Debian's python3-virtualsmartcard package installs
-// the virtualsmartcard module, a folder that is not on Python's path.
+// ViccLibDir is the folder of the virtualsmartcard module that Debian's
+// python3-virtualsmartcard package installs, which is not on Python's path.
 const ViccLibDir = "/usr/lib/python3/site-packages/virtualsmartcard"
 
 // cryptodomeDir is Debian's python3-pycryptodome, which vicc imports under

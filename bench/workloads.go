@@ -19,7 +19,7 @@ type Step struct {
 	DataLen int
 }
 
-// Plan is how one card runs a workload.
+// Plan is the sequence of commands through which one card runs a workload.
 type Plan struct {
 	// Setup is sent once before the measured operations, untimed.
 	Setup []Step

@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
-# Runs the benchmarks of docs/benchmarks.md: installs the Debian packages
-# of vsmartcard's vicc when they are missing (as root; otherwise vicc is
-# skipped with a message), builds bin/, and runs bin/gcabench while pcscd
-# runs (scripts/with-pcscd.sh). Results go to reports/bench/results.md and
-# results.json (or the -out folder).
+# Runs the benchmarks of docs/benchmarks.md. As root it installs the Debian
+# packages of vsmartcard's vicc when they are missing; otherwise it skips
+# vicc with a message. Then it builds bin/ and runs bin/gcabench while
+# pcscd runs (scripts/with-pcscd.sh). Results go to reports/bench/results.md
+# and results.json (or the -out folder).
 #
 # Extra arguments go to gcabench run, for example
 #   bash scripts/bench.sh -rounds 3 -scale 1,2

@@ -238,7 +238,7 @@ func apiRequest(path, token string, body any) *http.Request {
 }
 
 // post sends body to path with a fresh page token and decodes the JSON
-// answer into a map.
+// response into a map.
 func (h *harness) post(path string, body any) (int, map[string]any) {
 	h.t.Helper()
 	return h.postIn(language.Und, path, body)

@@ -301,7 +301,7 @@
       return;
     }
     // A card whose state refuses the operation is not sent any secret:
-    // the hint says why and what to do instead.
+    // the hint explains why and what to do instead.
     const blocked = stateHint();
     if (blocked !== null) {
       setHint(blocked);
