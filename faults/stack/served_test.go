@@ -155,9 +155,17 @@ func (s *servedCard) openEmulator() *emulator.Card {
 	return emu
 }
 
+// stop takes the card out of its slot. On the machine's pcscd it also
+// waits until pcscd shows the reader empty: a client of the next card in
+// this slot could otherwise connect to this card's stale reader state and
+// see its first command fail.
 func (s *servedCard) stop() {
 	s.cancel()
 	<-s.done
+	if s.slot < stacktest.Slots {
+		_, err := stacktest.WaitCard(context.Background(), stacktest.ReaderName(s.slot), false, 30*time.Second)
+		Expect(err).NotTo(HaveOccurred(), "reader of slot %d after its card left", s.slot)
+	}
 }
 
 // status returns the emulator's lifecycle and counters.
