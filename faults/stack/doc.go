@@ -6,8 +6,8 @@
 // lifecycle against the values that the card's processed exchanges imply.
 //
 // The specs serve emulator cards into vpcd slots themselves, holding each
-// slot's lock of internal/stacktest, and run further pcscd instances with
-// internal/pcscdns; they never restart the machine's pcscd. The package has
+// slot's lock of internal/stacktest. They run further pcscd instances with
+// internal/pcscdns and do not restart the machine's pcscd. The package has
 // no code outside its tests. Run it with
 //
 //	bash scripts/with-pcscd.sh go tool ginkgo --label-filter=faults ./faults/stack

@@ -450,11 +450,11 @@ func serveCard(t *testing.T) string {
 
 // checkNoSecrets fails the test when text contains a secret the test
 // typed.
-func checkNoSecrets(t *testing.T, what, text string, secrets ...string) {
+func checkNoSecrets(t *testing.T, source, text string, secrets ...string) {
 	t.Helper()
 	for _, secret := range secrets {
 		if strings.Contains(text, secret) {
-			t.Errorf("%s contains the secret %q", what, secret)
+			t.Errorf("%s contains the secret %q", source, secret)
 		}
 	}
 }
